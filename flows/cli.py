@@ -1,0 +1,300 @@
+"""The `newsevents` command line.
+
+Exit codes: 0 success · 1 the job ran but found a problem (eval below a floor, run failed)
+· 2 bad usage, configuration or rule file · 3 transient (database locked by another process:
+try again).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from core.errors import NewsEventsError, TerminalError, TransientError
+from core.records import EVENT_FIELDS, Event
+from core.settings import PROJECT_ROOT, describe_settings, load_settings
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_TRANSIENT = 0, 1, 2, 3
+console = Console(stderr=False)
+err = Console(stderr=True)
+
+EXAMPLE_QUERIES = [
+    ("Events by sub-event type and country",
+     "SELECT country, sub_event_type, count(*) AS events, sum(fatalities) AS fatalities\n"
+     "FROM v_events GROUP BY ALL ORDER BY events DESC;"),
+    ("The sentences behind each event in Iraq",
+     "SELECT event_date, sub_event_type, location, evidence\n"
+     "FROM v_events WHERE country = 'IRQ' ORDER BY event_date DESC;"),
+]
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
+
+
+# ---------------------------------------------------------------------------- run / demo
+def _prefect_env() -> None:
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    _prefect_env()
+    from flows.ingest import ingest  # Prefect import costs ~2 s: only for commands that run flows
+
+    with err.status("running the ingest flow (first start of Prefect can take ~20 s)"):
+        summary = ingest(feeds_file=str(args.feeds) if args.feeds else None,
+                         db_path=str(args.db) if args.db else None)
+    _print_summary(summary, args.json)
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _prefect_env()
+    from extractors.demo_site import DemoSite
+    from flows.ingest import ingest
+
+    settings = load_settings(db_path=args.db)
+    with DemoSite() as site, tempfile.TemporaryDirectory() as tmp:
+        feeds_file = Path(tmp) / "demo-feeds.toml"
+        feeds_file.write_text("".join(
+            f'[[feed]]\nname = "{s.name}"\nurl = "{s.url}"\nlanguage = "en"\n\n' for s in site.feed_sources()))
+        err.print(f"demo site serving {len(site.articles)} articles on {site.base_url}")
+        started = time.perf_counter()
+        with err.status("running the ingest flow on the demo feeds (first Prefect start can take ~20 s)"):
+            summary = ingest(feeds_file=str(feeds_file), db_path=str(settings.db_path),
+                             allow_private_networks=True, per_host_delay=0.0)
+        elapsed = time.perf_counter() - started
+    from storage import reads
+    from storage.db import open_db
+
+    with open_db(settings.db_path, read_only=True) as conn:
+        events = reads.recent_events(conn, limit=200)
+        counts = reads.table_counts(conn)
+    if args.json:
+        print(json.dumps({"summary": summary, "tables": counts, "events": events}, default=str, indent=2))
+        return EXIT_OK
+    _print_summary(summary, False)
+    table = Table(title=f"Events in {settings.db_path} (newest first)")
+    for column in ("date", "type", "actors", "place", "fatalities"):
+        table.add_column(column, overflow="fold")
+    for e in events:
+        actors = " → ".join(a for a in (e.get("actor1"), e.get("actor2")) if a) or "-"
+        place = ", ".join(p for p in (e.get("location"), e.get("admin1"), e.get("country")) if p) or "-"
+        fatalities = "-" if e.get("fatalities") is None else str(e["fatalities"]) + (
+            f"-{e['fatalities_high']}" if e.get("fatalities_high") else "")
+        table.add_row(str(e.get("event_date") or "-"), e["sub_event_type"], actors, place, fatalities)
+    console.print(table)
+    console.print(f"tables: {', '.join(f'{k} {v}' for k, v in sorted(counts.items()))} · run took {elapsed:.1f} s")
+    console.print("\nTry next (DuckDB SQL; `newsevents sql \"...\"` or any DuckDB client):")
+    for title, sql in EXAMPLE_QUERIES:
+        console.print(f"[bold]-- {title}[/bold]\n{sql}\n")
+    return EXIT_OK
+
+
+def _print_summary(summary: dict, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(summary, default=str, indent=2))
+        return
+    table = Table(title=f"Run {summary['run_id']}")
+    for column in ("feed", "items", "new items", "articles", "events", "skipped", "errors"):
+        table.add_column(column, justify="left" if column == "feed" else "right")
+    for name, c in sorted(summary["per_feed"].items()):
+        table.add_row(name, *(str(c.get(k, 0)) for k in ("items", "new_items", "articles", "events", "skipped", "errors")))
+    console.print(table)
+    if summary["skips_by_reason"]:
+        console.print("skips by reason: " + ", ".join(f"{k} {v}" for k, v in sorted(summary["skips_by_reason"].items())))
+
+
+# ---------------------------------------------------------------------------- tag
+def _documents(args: argparse.Namespace) -> Iterator[tuple[str | None, str, date | None, str | None]]:
+    stream = sys.stdin if args.file in (None, "-") else open(args.file, encoding="utf-8")  # noqa: SIM115
+    with stream:
+        if args.input == "text":
+            yield (args.doc_id, stream.read(), args.published, None)
+            return
+        for number, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            try:
+                doc = json.loads(line)
+                published = date.fromisoformat(doc["published"]) if doc.get("published") else None
+                yield (str(doc["id"]), doc["text"], published, doc.get("title"))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise _UsageError(f"{args.file or '<stdin>'}:{number}: bad JSONL document: {exc}") from exc
+
+
+class _UsageError(TerminalError):
+    pass
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    from taggers.engine import Tagger
+
+    tagger = Tagger.load(load_settings())
+    events: list[Event] = []
+    out = sys.stdout
+    for doc_id, text, published, title in _documents(args):
+        found = tagger.tag(text, published, title, doc_id=doc_id, min_confidence=args.min_confidence)
+        if args.format == "jsonl":
+            for event in found:
+                out.write(json.dumps(event.to_json_dict(), ensure_ascii=False) + "\n")
+        else:
+            events.extend(found)
+    if args.format == "json":
+        json.dump([e.to_json_dict() for e in events], out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    elif args.format == "table":
+        table = Table(title=f"{len(events)} events")
+        for column in ("doc", "date", "type", "actor1 → actor2", "place", "killed", "evidence"):
+            table.add_column(column, overflow="fold")
+        for e in events:
+            table.add_row(e.doc_id or "-", f"{e.event_date or '-'}{' (hist.)' if e.historical else ''}",
+                          e.sub_event_type, f"{e.actor1 or '-'} → {e.actor2 or '-'}",
+                          ", ".join(p for p in (e.location, e.admin1, e.country) if p) or "-",
+                          "-" if e.fatalities is None else str(e.fatalities), e.evidence[:160])
+        console.print(table)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------- eval
+def cmd_eval(args: argparse.Namespace) -> int:
+    from evaluation.run import check_floors, format_report, run_eval
+    from taggers.engine import Tagger
+
+    tagger = Tagger.load(load_settings())
+    with _progress() as progress:
+        bar = progress.add_task("evaluating", total=None)
+        results = run_eval(tagger, args.sets, args.shared,
+                           progress=lambda done, total: progress.update(bar, completed=done, total=total))
+    print(json.dumps(results, indent=2, default=str) if args.json else format_report(results))
+    if args.check_floors:
+        violations = check_floors(results, args.floors)
+        for violation in violations:
+            err.print(f"[red]below floor:[/red] {violation}")
+        return EXIT_PROBLEM if violations else EXIT_OK
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------- sql
+def cmd_sql(args: argparse.Namespace) -> int:
+    from storage import reads
+    from storage.db import open_db
+
+    settings = load_settings(db_path=args.db)
+    with open_db(settings.db_path, read_only=True) as conn:
+        columns, rows = reads.run_query(conn, args.query)
+    if args.json:
+        print(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], default=str, indent=2))
+        return EXIT_OK
+    table = Table()
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)
+    return EXIT_OK
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    rows = describe_settings()
+    if args.json:
+        print(json.dumps([{"env": e, "default": d, "description": t} for e, d, t in rows], indent=2))
+        return EXIT_OK
+    table = Table(title="Settings (override with environment variables)")
+    for column in ("variable", "default", "description"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsevents",
+        description="Turn news feeds into a DuckDB table of political-violence events (ACLED taxonomy).",
+        epilog="Exit codes: 0 ok, 1 problem found, 2 bad usage/config/rules, 3 transient (retry).")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="run the pipeline once on the bundled offline demo corpus",
+                          description="Serve the demo feeds on 127.0.0.1, run the ingest flow once, print the events.")
+    demo.add_argument("--db", type=Path, help="DuckDB file (default: data/newsevents.duckdb)")
+    demo.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    demo.set_defaults(func=cmd_demo)
+
+    run = sub.add_parser("run", help="run the ingest flow once against a feed list",
+                         description="Poll the feeds of FILE, fetch, extract, tag and store, once, without a Prefect server.")
+    run.add_argument("--feeds", type=Path, help="feed registry TOML (default: config/feeds.toml)")
+    run.add_argument("--db", type=Path, help="DuckDB file (default: data/newsevents.duckdb)")
+    run.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    run.set_defaults(func=cmd_run)
+
+    tag = sub.add_parser("tag", help="tag plain text or JSONL documents and print events",
+                         description="Tag one article's plain text, or many JSONL documents "
+                                     '({"id","text","published","title"} per line), with the rules loaded once.')
+    tag.add_argument("file", nargs="?", help="input file, or - for standard input (default)")
+    tag.add_argument("--input", choices=("text", "jsonl"), default="text", help="input format (default: text)")
+    tag.add_argument("--format", choices=("table", "jsonl", "json"), default="table", help="output format (default: table)")
+    tag.add_argument("--published", type=date.fromisoformat, help="publication date YYYY-MM-DD for --input text")
+    tag.add_argument("--doc-id", help="doc_id for --input text")
+    tag.add_argument("--min-confidence", type=float, default=0.5, help="drop events below this confidence (default 0.5)")
+    tag.set_defaults(func=cmd_tag)
+
+    ev = sub.add_parser("eval", help="measure the tagger against the gold data sets",
+                        description="Precision, recall, F1 and per-field accuracy on the seeds, the demo gold, "
+                                    "CASE 2021, PLOVER and PETRARCH gold sets.")
+    ev.add_argument("sets", nargs="*", default=["seeds", "demo", "case2021", "plover", "petr2"],
+                    help="sets to run (default: all)")
+    ev.add_argument("--shared", type=Path, default=PROJECT_ROOT.parent / "shared", help="shared corpora root")
+    ev.add_argument("--floors", type=Path, default=PROJECT_ROOT / "evaluation" / "floors.toml", help="floors file")
+    ev.add_argument("--check-floors", action="store_true", help="exit 1 when a figure is below its floor")
+    ev.add_argument("--json", action="store_true", help="print JSON")
+    ev.set_defaults(func=cmd_eval)
+
+    sql = sub.add_parser("sql", help="run a read-only SQL query on the database",
+                         description="Run one SQL statement against the DuckDB file, read-only.")
+    sql.add_argument("query", help="SQL text")
+    sql.add_argument("--db", type=Path, help="DuckDB file (default: data/newsevents.duckdb)")
+    sql.add_argument("--json", action="store_true", help="print JSON rows")
+    sql.set_defaults(func=cmd_sql)
+
+    st = sub.add_parser("settings", help="list every setting, its default and environment variable",
+                        description="List every setting with its NEWSEVENTS_ environment variable and default.")
+    st.add_argument("--json", action="store_true", help="print JSON")
+    st.set_defaults(func=cmd_settings)
+    return parser
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    try:
+        return int(args.func(args))
+    except TransientError as exc:
+        err.print(f"[yellow]temporary problem, try again:[/yellow] {exc}")
+        return EXIT_TRANSIENT
+    except NewsEventsError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

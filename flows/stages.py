@@ -1,0 +1,100 @@
+"""The pipeline stages as plain functions (no Prefect): each takes records and returns records.
+Tasks in flows/tasks.py wrap these one-to-one, and the benchmark calls them directly to
+measure what Prefect adds."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from core.records import Article, Event, FeedPoll, FeedSource, FeedState, FetchRecord, Page
+from core.settings import Settings, load_settings
+from extractors.articles import extract_articles
+from extractors.feeds import fetch_pages, poll_feeds
+from extractors.http import PoliteClient
+from storage import reads, writes
+from storage.db import open_db
+from taggers.engine import Tagger
+
+
+def read_feed_states(settings: Settings) -> dict[str, FeedState]:
+    with open_db(settings.db_path) as conn:
+        return reads.feed_states(conn)
+
+
+def poll(settings: Settings, sources: Sequence[FeedSource],
+         states: dict[str, FeedState]) -> list[tuple[FeedPoll, FeedState]]:
+    async def _run() -> list[tuple[FeedPoll, FeedState]]:
+        async with PoliteClient(settings) as client:
+            return await poll_feeds(client, list(sources), states, datetime.now(UTC))
+    return asyncio.run(_run())
+
+
+def select_new_items(settings: Settings, polls: Sequence[FeedPoll]) -> list:
+    """Items whose canonical URL has no article yet, one per URL across feeds, capped per feed."""
+    per_feed: Counter[str] = Counter()
+    seen: set[str] = set()
+    candidates = []
+    for feed_poll in polls:
+        for item in feed_poll.items:
+            if item.url in seen or per_feed[item.feed_name] >= settings.max_articles_per_feed:
+                continue
+            seen.add(item.url)
+            per_feed[item.feed_name] += 1
+            candidates.append(item)
+    with open_db(settings.db_path) as conn:
+        known = reads.known_article_urls(conn, [i.url for i in candidates])
+    return [item for item in candidates if item.url not in known]
+
+
+def fetch(settings: Settings, items: Sequence) -> list[Page | FetchRecord]:
+    async def _run() -> list[Page | FetchRecord]:
+        async with PoliteClient(settings) as client:
+            return await fetch_pages(client, list(items))
+    return asyncio.run(_run())
+
+
+def extract(settings: Settings, pages: Sequence[Page], country_hints: dict[str, str | None]) -> list[Article]:
+    articles = extract_articles(list(pages), settings)
+    return [a if a.country_hint or not country_hints.get(a.feed_name) else
+            replace(a, country_hint=country_hints[a.feed_name]) for a in articles]
+
+
+@lru_cache(maxsize=4)
+def _tagger(rules_dir: Path, historical_days: int) -> Tagger:
+    return Tagger.load(load_settings(environ={}, rules_dir=rules_dir, historical_days=historical_days))
+
+
+def tag(settings: Settings, articles: Sequence[Article]) -> dict[str, list[Event]]:
+    """Events per article (url_hash). Skipped and non-English articles get no events."""
+    tagger = _tagger(settings.rules_dir, settings.historical_days)
+    out: dict[str, list[Event]] = {}
+    for article in articles:
+        if article.skip_reason or (article.language and article.language != "en"):
+            out[article.url_hash] = []
+            continue
+        published = article.published.date() if article.published else None
+        out[article.url_hash] = tagger.tag(article.text, published, article.title,
+                                           doc_id=article.url_hash, country_hint=article.country_hint)
+    return out
+
+
+def store(settings: Settings, run_id: str, sources: Sequence[FeedSource],
+          polls: Sequence[tuple[FeedPoll, FeedState]], fetch_records: Sequence[FetchRecord],
+          articles: Sequence[Article], events: dict[str, list[Event]]) -> int:
+    """Write one run's results. Order matters for crash safety: articles and events first,
+    feed items next, feed state (ETag, next poll) last, so a run that dies midway is redone
+    by the next one instead of being skipped by a 304."""
+    with open_db(settings.db_path) as conn:
+        writes.upsert_feeds(conn, list(sources), run_id=run_id)
+        writes.upsert_articles(conn, run_id, list(articles))
+        writes.replace_events(conn, run_id, events)
+        writes.record_fetches(conn, run_id, [p.record for p, _ in polls] + list(fetch_records))
+        new_items = writes.upsert_feed_items(conn, run_id, [i for p, _ in polls for i in p.items])
+        writes.save_feed_states(conn, [state for _, state in polls], run_id=run_id)
+        return new_items

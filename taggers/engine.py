@@ -1,0 +1,483 @@
+"""The tagging engine: text in, ACLED-coded ``Event`` records out.
+
+Per article: split sentences; find trigger words (one compiled alternation over every rule),
+actors and places (Aho-Corasick, built once); per sentence pick the sub-event type by rule
+outcome and precedence; assign actor roles (active/passive voice, nominal "X's attack on Y");
+resolve place (sentence, then dateline and the article's dominant region), date (against the
+publication date), counts and context flags (hypothetical, negated, hedged, historical); merge
+repeated mentions of one incident; score confidence. ``Tagger.load()`` reads the rule packs
+once; ``tag`` is a pure function of its arguments.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+
+from core.records import Event
+from core.settings import Settings, load_settings
+from taggers.actors import ActorDictionary, ActorMention, load_actors
+from taggers.dates import DateMention, find_dates
+from taggers.gazetteer import Gazetteer, Place, PlaceMention, load_gazetteer
+from taggers.quantities import find_count, no_casualties_reported
+from taggers.rules import (
+    ContextRules,
+    TriggerRule,
+    compile_triggers,
+    load_context,
+    load_triggers,
+)
+from taggers.taxonomy import Taxonomy, load_taxonomy
+from taggers.text import Sentence, fold, split_sentences
+
+TAGGER_VERSION = "ne-rules-0.1"
+_UNIDENTIFIED = "Unidentified armed group"
+_PASSIVE_BY = re.compile(r"\b(?:was|were|been|being|is|are)\s+(?:\w+\s+){0,2}?\w+(?:ed|en)\s+by\b", re.I)
+_BY = re.compile(r"\bby\b", re.I)
+_FIRST_PERSON = re.compile(r"\b(?:we|our forces|our troops|our units)\b", re.I)
+_PLURAL_NOUN_TRIGGER = re.compile(r"^[a-z -]+s$", re.I)
+_VIOLENT_TYPES = {"Battles", "Explosions/Remote violence", "Violence against civilians", "Riots", "Protests"}
+_STATE_DEFAULT_TYPES = {"armed_clash", "government_regains_territory", "arrests", "disrupted_weapons_use"}
+_DATELINE = re.compile(r"^\s*([A-Z][A-Za-z'’ .-]{2,40}?)(?:,\s*[A-Z][A-Za-z .]+)?\s*(?:\([^)]*\))?\s*[-–—:]\s")
+
+
+@dataclass
+class _Candidate:
+    rule: TriggerRule
+    start: int  # offsets in the article text
+    end: int
+    sub_event_type: str
+
+
+class Tagger:
+    """Rule packs compiled once; ``tag`` is safe to call for thousands of documents."""
+
+    def __init__(self, taxonomy: Taxonomy, triggers: list[TriggerRule], context: ContextRules,
+                 actors: ActorDictionary, gazetteer: Gazetteer, historical_days: int = 30) -> None:
+        self.taxonomy = taxonomy
+        self.triggers = triggers
+        self._trigger_regex = compile_triggers(triggers)
+        self.context = context
+        self.actors = actors
+        self.gazetteer = gazetteer
+        self.historical_days = historical_days
+        self.version = TAGGER_VERSION
+
+    @classmethod
+    def load(cls, settings: Settings | None = None, rules_dir: Path | None = None) -> Tagger:
+        settings = settings or load_settings()
+        rules_dir = rules_dir or settings.rules_dir
+        taxonomy = load_taxonomy(rules_dir / "taxonomy.toml")
+        return cls(
+            taxonomy=taxonomy,
+            triggers=load_triggers(rules_dir / "triggers.toml", set(taxonomy.sub_events)),
+            context=load_context(rules_dir / "context.toml"),
+            actors=load_actors(rules_dir),
+            gazetteer=load_gazetteer(),
+            historical_days=settings.historical_days,
+        )
+
+    # ------------------------------------------------------------------ public API
+    def tag(self, text: str, published: date | None = None, title: str | None = None,
+            doc_id: str | None = None, country_hint: str | None = None,
+            min_confidence: float = 0.5) -> list[Event]:
+        if not text or not text.strip():
+            return []
+        folded = fold(text)
+        sentences = split_sentences(text)
+        places = self.gazetteer.find(text, folded)
+        actors = self.actors.find(text, folded)
+        article = _ArticleContext.build(self, text, title, sentences, places, actors, country_hint)
+        events: list[Event] = []
+        for sentence in sentences:
+            event = self._tag_sentence(sentence, text, published, places, actors, article, doc_id)
+            if event is not None and event.confidence >= min_confidence:
+                events.append(event)
+        return _merge_mentions(events)
+
+    # ------------------------------------------------------------------ per sentence
+    def _candidates(self, sentence: Sentence) -> list[_Candidate]:
+        found: list[_Candidate] = []
+        for match in self._trigger_regex.finditer(sentence.text):
+            index = int(match.lastgroup[1:])  # type: ignore[index]
+            rule = self.triggers[index]
+            if rule.veto is not None and rule.veto.search(sentence.text):
+                continue
+            if rule.requires is not None and not rule.requires.search(sentence.text):
+                continue
+            sub_event = rule.sub_event_type
+            for pattern, switched in rule.switches:
+                if pattern.search(sentence.text):
+                    sub_event = switched
+                    break
+            found.append(_Candidate(rule, sentence.start + match.start(), sentence.start + match.end(), sub_event))
+        return found
+
+    def _tag_sentence(self, sentence: Sentence, text: str, published: date | None,
+                      places: list[PlaceMention], actors: list[ActorMention],
+                      article: _ArticleContext, doc_id: str | None) -> Event | None:
+        candidates = self._candidates(sentence)
+        if not candidates:
+            return None
+        s_text = sentence.text
+        ctx = self.context
+        if ctx.hypothetical.search(s_text):
+            return None
+        methods = [c for c in candidates if not c.rule.outcome]
+        violent_methods = [c for c in methods
+                           if self.taxonomy.sub_events[c.sub_event_type].event_type in _VIOLENT_TYPES]
+        if violent_methods:
+            candidates = methods
+        s_places = [p for p in places if sentence.start <= p.start < sentence.end]
+        s_actors = self._sentence_actors(sentence, actors)
+        s_places = [p for p in s_places if not any(a.start <= p.start < a.end for a in s_actors
+                                                    if not a.actor.is_generic)]
+        place = self._resolve_place(s_places, article, sentence)
+        country = place.country if place else article.country
+        dates = find_dates(s_text, published)
+
+        best: tuple[int, _Candidate, str | None, str | None, ActorMention | None, ActorMention | None] | None = None
+        for cand in candidates:
+            a1, a2 = self._roles(sentence, cand, s_actors)
+            sub_event = self._switch_by_actors(cand, a1, a2)
+            rank = self.taxonomy.sub_events[sub_event].precedence
+            if best is None or rank > best[0]:
+                best = (rank, cand, sub_event, None, a1, a2)
+        assert best is not None
+        _, cand, sub_event, _, a1, a2 = best
+        sub = self.taxonomy.sub_events[sub_event]
+
+        actor1 = self._name_actor(a1, country, article, text)
+        actor2 = self._name_actor(a2, country, article, text)
+        if actor1 is None and _FIRST_PERSON.search(s_text) is None and sub.event_type == "Protests":
+            actor1 = (f"Protesters ({self._country_name(country)})", "protesters", country)
+        if actor1 is None and sub_event in _STATE_DEFAULT_TYPES and country and (
+                actor2 is None or actor2[1] != "state_forces"):
+            demonym = self._demonym(country)
+            if demonym:
+                actor1 = (f"{demonym} security forces", "state_forces", country)
+        if actor1 and actor2 and actor1[0] == actor2[0]:
+            actor2 = None
+
+        killed = find_count(s_text, "killed")
+        injured = find_count(s_text, "injured")
+        if no_casualties_reported(s_text):
+            killed = None
+        chosen_date = _nearest(dates, cand.start - sentence.start)
+        historical = self._is_historical(chosen_date, published, s_text, dates)
+        negated = bool(ctx.negated.search(s_text))
+        hedged = bool(ctx.hedged.search(s_text))
+
+        has_date = chosen_date is not None
+        has_count = killed is not None or injured is not None
+        has_place = bool(s_places)
+        has_named_actor = any(not a.actor.is_generic for a in s_actors)
+        generic = bool(ctx.generic.search(s_text))
+        trigger_surface = text[cand.start:cand.end]
+        nominal_plural = bool(_PLURAL_NOUN_TRIGGER.match(trigger_surface)) and not has_count
+        specificity = sum((has_date, has_count, has_place))
+        if generic and not (has_date and (has_count or has_place)):
+            return None
+        if (not cand.rule.specific or nominal_plural) and specificity == 0:
+            return None
+        confidence = cand.rule.weight + 0.1 * has_date + 0.1 * has_count + 0.05 * has_place
+        confidence += 0.05 * has_named_actor - 0.1 * hedged - 0.1 * nominal_plural
+        if not has_place and place is None:
+            confidence -= 0.1
+        confidence = round(max(0.0, min(1.0, confidence)), 3)
+
+        event_date = chosen_date.value if chosen_date else published
+        precision = chosen_date.precision if chosen_date else ("week" if published else None)
+        key = f"{doc_id or hashlib.sha1(text.encode()).hexdigest()}|{sentence.start}|{sub_event}"
+        return Event(
+            doc_id=doc_id,
+            event_id=hashlib.sha1(key.encode()).hexdigest()[:16],
+            event_type=sub.event_type,
+            sub_event_type=sub_event,
+            cameo_code=sub.cameo_code,
+            quad_class=sub.quad_class,
+            actor1=actor1[0] if actor1 else None,
+            actor1_type=actor1[1] if actor1 else None,
+            actor1_country=actor1[2] if actor1 else None,
+            actor2=actor2[0] if actor2 else None,
+            actor2_type=actor2[1] if actor2 else None,
+            actor2_country=actor2[2] if actor2 else None,
+            country=country,
+            admin1=place.admin1 if place else None,
+            admin1_code=place.admin1_code if place else None,
+            admin2=place.admin2 if place else None,
+            location=place.name if place else None,
+            latitude=place.latitude if place else None,
+            longitude=place.longitude if place else None,
+            geo_precision=(place.precision if has_place else max(place.precision, 2)) if place else None,
+            event_date=event_date,
+            date_precision=precision,
+            date_text=chosen_date.text if chosen_date else None,
+            fatalities=killed.low if killed else None,
+            fatalities_high=killed.high if killed else None,
+            injured=injured.low if injured else None,
+            historical=historical,
+            negated=negated,
+            hedged=hedged,
+            evidence=s_text,
+            char_start=sentence.start,
+            char_end=sentence.end,
+            confidence=confidence,
+            rule_id=cand.rule.id,
+            tagger_version=self.version,
+        )
+
+    # ------------------------------------------------------------------ actors
+    def _sentence_actors(self, sentence: Sentence, actors: list[ActorMention]) -> list[ActorMention]:
+        """Actors of this sentence, without sources ("according to X", "X said") and with a
+        generic word folded into the named actor right before it ("ISIS fighters")."""
+        inside = [a for a in actors if sentence.start <= a.start < sentence.end]
+        s_text = sentence.text
+        excluded: set[int] = set()
+        for match in self.context.source_follows.finditer(s_text):
+            stop = s_text.find(",", match.end())
+            stop = len(s_text) if stop == -1 else stop
+            excluded.update(i for i, a in enumerate(inside)
+                            if match.end() <= a.start - sentence.start <= stop)
+        for match in self.context.source_precedes.finditer(s_text):
+            excluded.update(i for i, a in enumerate(inside)
+                            if 0 <= match.start() - (a.end - sentence.start) <= 20)
+        kept: list[ActorMention] = []
+        for i, mention in enumerate(inside):
+            if i in excluded:
+                continue
+            if kept and mention.actor.is_generic and not kept[-1].actor.is_generic:
+                gap = s_text[kept[-1].end - sentence.start:mention.start - sentence.start]
+                if len(gap.split()) <= 1 and not re.search(r"[,;]|\band\b", gap):
+                    continue  # "ISIS fighters": the generic word belongs to the named actor
+            kept.append(mention)
+        return kept
+
+    def _roles(self, sentence: Sentence, cand: _Candidate,
+               actors: list[ActorMention]) -> tuple[ActorMention | None, ActorMention | None]:
+        before = [a for a in actors if a.end <= cand.start]
+        after = [a for a in actors if a.start >= cand.end]
+        rel_end = cand.end - sentence.start
+        passive = _PASSIVE_BY.search(sentence.text, max(0, cand.start - sentence.start - 30))
+        if passive and passive.start() <= rel_end + 5:
+            by = _BY.search(sentence.text, passive.start())
+            by_pos = sentence.start + (by.end() if by else passive.end())
+            agents = [a for a in actors if a.start >= by_pos]
+            patients = [a for a in actors if a.end <= cand.start]
+            return (agents[0] if agents else None), (patients[-1] if patients else None)
+        actor1 = next((a for a in reversed(before) if a.actor.role_hint != "target_only"), None)
+        actor2 = after[0] if after else None
+        if actor1 is None and before and actor2 is None:
+            actor2 = before[-1]  # "three civilians were killed": the only actor is the victim
+        if actor1 is None and actor2 is not None and len(after) > 1 and actor2.actor.role_hint != "target_only":
+            actor1, actor2 = actor2, after[1]
+        return actor1, actor2
+
+    def _switch_by_actors(self, cand: _Candidate, a1: ActorMention | None, a2: ActorMention | None) -> str:
+        rule, sub_event = cand.rule, cand.sub_event_type
+        if sub_event != rule.sub_event_type:
+            return sub_event  # a context switch already decided
+        if a2 is not None:
+            if rule.armed_target and a2.actor.is_armed:
+                return rule.armed_target
+            if rule.civilian_target and a2.actor.actor_type == "civilians":
+                return rule.civilian_target
+        if a1 is not None:
+            if rule.state_actor1 and a1.actor.actor_type in {"state_forces", "external_forces"}:
+                return rule.state_actor1
+            if rule.nonstate_actor1 and a1.actor.actor_type not in {"state_forces", "external_forces"}:
+                return rule.nonstate_actor1
+        return sub_event
+
+    def _name_actor(self, mention: ActorMention | None, country: str | None,
+                    article: _ArticleContext, text: str) -> tuple[str, str, str | None] | None:
+        if mention is None:
+            return None
+        actor = mention.actor
+        if not actor.is_generic:
+            return actor.name, actor.actor_type, actor.country
+        template = actor.template or actor.name
+        if template == _UNIDENTIFIED and article.dominant_armed is not None:
+            dominant = article.dominant_armed
+            return dominant.name, dominant.actor_type, dominant.country
+        actor_country = self._demonym_before(text, mention) or country
+        if "{" in template:
+            if actor_country is None:
+                return None
+            name = template.format(demonym=self._demonym(actor_country) or actor_country,
+                                   country=self._country_name(actor_country))
+            return name, actor.actor_type, actor_country
+        return template, actor.actor_type, None
+
+    def _demonym_before(self, text: str, mention: ActorMention) -> str | None:
+        """The country of a generic actor from a demonym just before it ("Iraqi federal
+        police officer" → IRQ), looking back at most three words."""
+        words = re.findall(r"[\w'-]+", text[max(0, mention.start - 40):mention.start])[-3:]
+        for word in reversed(words):
+            country = self.gazetteer.by_demonym.get(fold(word))
+            if country is not None:
+                return country.iso3
+        return None
+
+    def _demonym(self, iso3: str) -> str | None:
+        country = self.gazetteer.countries.get(iso3)
+        return country.demonym if country else None
+
+    def _country_name(self, iso3: str | None) -> str:
+        country = self.gazetteer.countries.get(iso3 or "")
+        return country.name if country else "unknown"
+
+    # ------------------------------------------------------------------ places, dates
+    def _resolve_place(self, s_places: list[PlaceMention], article: _ArticleContext,
+                       sentence: Sentence) -> Place | None:
+        specific = [p for p in s_places if p.kind not in {"admin1", "country"}]
+        regions = [p for p in s_places if p.kind == "admin1"]
+        region_names = {c.admin1 for p in regions for c in p.candidates}
+        if specific:
+            chosen = next((p for p in specific if p.locative), specific[0])
+            return self._pick_candidate(chosen, region_names, article)
+        if regions:
+            return self._pick_candidate(regions[0], region_names, article)
+        if any(p.kind == "country" for p in s_places):
+            countries = [p for p in s_places if p.kind == "country"]
+            fallback = article.place_for(sentence)
+            if fallback and fallback.country == countries[0].candidates[0].country:
+                return fallback
+            return countries[0].candidates[0]
+        return article.place_for(sentence)
+
+    @staticmethod
+    def _pick_candidate(mention: PlaceMention, region_names: set[str | None],
+                        article: _ArticleContext) -> Place:
+        candidates = mention.candidates
+        if len(candidates) == 1:
+            return candidates[0]
+        in_sentence = [c for c in candidates if c.admin1 in region_names]
+        if in_sentence:
+            return in_sentence[0]
+        ranked = sorted(candidates, key=lambda c: (-article.admin1_counts.get(c.admin1, 0),
+                                                   -(article.country == c.country), -c.population))
+        return ranked[0]
+
+    def _is_historical(self, chosen: DateMention | None, published: date | None, sentence: str,
+                       dates: list[DateMention]) -> bool:
+        if chosen is not None and chosen.value is not None and published is not None:
+            if (published - chosen.value).days > self.historical_days:
+                return True
+            if chosen.precision == "year" and chosen.value.year < published.year:
+                return True
+            return False
+        if chosen is not None and chosen.past_hint:
+            return True
+        if any(d.past_hint for d in dates):
+            return True
+        return chosen is None and bool(self.context.historical.search(sentence))
+
+
+def _nearest(dates: list[DateMention], position: int) -> DateMention | None:
+    if not dates:
+        return None
+    return min(dates, key=lambda d: abs(d.start - position))
+
+
+@dataclass
+class _ArticleContext:
+    """What the whole article says about place and actors, for sentences that do not."""
+
+    country: str | None
+    admin1_counts: Counter[str | None]
+    dateline: Place | None
+    place_mentions: list[tuple[int, Place]]
+    dominant_armed: object | None
+    tagger: Tagger
+
+    @classmethod
+    def build(cls, tagger: Tagger, text: str, title: str | None, sentences: list[Sentence],
+              places: list[PlaceMention], actors: list[ActorMention],
+              country_hint: str | None) -> _ArticleContext:
+        countries: Counter[str] = Counter()
+        admin1_counts: Counter[str | None] = Counter()
+        resolved: list[tuple[int, Place]] = []
+        for mention in places:
+            first = mention.candidates[0]
+            countries[first.country] += 1
+            for candidate in mention.candidates:
+                if candidate.admin1:
+                    admin1_counts[candidate.admin1] += 1
+        for mention in places:
+            if mention.kind in {"country"}:
+                continue
+            best = sorted(mention.candidates, key=lambda c: (-admin1_counts.get(c.admin1, 0), -c.population))[0]
+            resolved.append((mention.start, best))
+        if title:
+            for mention in tagger.gazetteer.find(title):
+                countries[mention.candidates[0].country] += 2
+        country = countries.most_common(1)[0][0] if countries else country_hint
+        dateline = None
+        match = _DATELINE.match(text[:200])
+        if match:
+            for mention in tagger.gazetteer.find(match.group(1)):
+                if mention.kind != "country":
+                    dateline = mention.candidates[0]
+                    break
+        armed = Counter(a.actor for a in actors if not a.actor.is_generic
+                        and a.actor.actor_type in {"rebel_group", "political_militia", "identity_militia"})
+        dominant = armed.most_common(1)[0][0] if armed else None
+        return cls(country, admin1_counts, dateline, resolved, dominant, tagger)
+
+    def place_for(self, sentence: Sentence) -> Place | None:
+        """The place a sentence without one most likely refers to: the last specific place
+        named before it in the same or previous paragraph, else the dateline, else the
+        article's most named region."""
+        previous = [p for start, p in self.place_mentions if start < sentence.start
+                    and p.kind not in {"admin1", "country"}]
+        if previous:
+            best = previous[-1]
+            return best
+        if self.dateline is not None:
+            return self.dateline
+        if self.admin1_counts and self.country:
+            admin1 = self.admin1_counts.most_common(1)[0][0]
+            if admin1:
+                return self.tagger.gazetteer.admin1_place(self.country, admin1)
+        return None
+
+
+def _merge_mentions(events: list[Event]) -> list[Event]:
+    """One incident told several times in an article (lede, details) becomes one event that
+    keeps the best fields: same sub-event type, compatible place and date, same actor1."""
+    merged: list[Event] = []
+    for event in events:
+        target = next((m for m in merged if _same_incident(m, event)), None)
+        if target is None:
+            merged.append(event)
+            continue
+        fill = {}
+        for field in ("actor1", "actor1_type", "actor1_country", "actor2", "actor2_type",
+                      "actor2_country", "location", "latitude", "longitude", "admin1",
+                      "admin1_code", "admin2", "fatalities", "fatalities_high", "injured", "date_text"):
+            if getattr(target, field) is None and getattr(event, field) is not None:
+                fill[field] = getattr(event, field)
+        fill["confidence"] = max(target.confidence, event.confidence)
+        merged[merged.index(target)] = replace(target, **fill)
+    return merged
+
+
+def _same_incident(a: Event, b: Event) -> bool:
+    if a.sub_event_type != b.sub_event_type or a.historical or b.historical or a.negated != b.negated:
+        return False
+    if a.admin1 and b.admin1 and a.admin1 != b.admin1:
+        return False
+    if a.location and b.location and a.location != b.location:
+        return False
+    if a.date_text and b.date_text and a.event_date != b.event_date:
+        return False
+    if a.actor1 and b.actor1 and a.actor1 != b.actor1:
+        return False
+    if a.fatalities is not None and b.fatalities is not None:
+        return False  # two counted reports in one article are usually distinct incidents
+    return bool(a.date_text and b.date_text) or a.location is not None and a.location == b.location
