@@ -18,6 +18,7 @@ from extractors.articles import extract_articles
 from extractors.feeds import fetch_pages, poll_feeds
 from extractors.http import PoliteClient
 from storage import reads, writes
+from storage.batches import transaction
 from storage.db import open_db
 from taggers.engine import Tagger
 
@@ -87,10 +88,10 @@ def tag(settings: Settings, articles: Sequence[Article]) -> dict[str, list[Event
 def store(settings: Settings, run_id: str, sources: Sequence[FeedSource],
           polls: Sequence[tuple[FeedPoll, FeedState]], fetch_records: Sequence[FetchRecord],
           articles: Sequence[Article], events: dict[str, list[Event]]) -> int:
-    """Write one run's results. Order matters for crash safety: articles and events first,
-    feed items next, feed state (ETag, next poll) last, so a run that dies midway is redone
-    by the next one instead of being skipped by a 304."""
-    with open_db(settings.db_path) as conn:
+    """Write one run's results in one transaction: a run that dies before or during the
+    store leaves nothing half-written, and since the feed state (ETag, next poll) is saved in
+    the same transaction, the next run polls the full feeds again and picks up what was missed."""
+    with open_db(settings.db_path) as conn, transaction(conn):
         writes.upsert_feeds(conn, list(sources), run_id=run_id)
         writes.upsert_articles(conn, run_id, list(articles))
         writes.replace_events(conn, run_id, events)
