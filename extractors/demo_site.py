@@ -53,12 +53,13 @@ def render_article(article: DemoArticle, base_url: str, demo_dir: Path = DEMO_DI
     template = (demo_dir / "templates" / f"{article.outlet_slug}.html").read_text(encoding="utf-8")
     paragraphs = [p.strip() for p in article.body.split("\n\n") if p.strip()]
     body_html = "\n".join(f"<p>{html.escape(' '.join(p.split()))}</p>" for p in paragraphs)
+    site_name = _SITE_NAMES.get(article.outlet_slug, article.outlet_slug)
     page = template.format_map({
         "title": html.escape(article.title),
-        "author": html.escape(article.author or ""),
+        "author": html.escape(article.author or f"{site_name} staff"),
         "published": article.published or "",
         "body_html": body_html,
-        "site_name": _SITE_NAMES.get(article.outlet_slug, article.outlet_slug),
+        "site_name": html.escape(site_name),
         "canonical_url": base_url + article.path,
     })
     return page.encode("utf-8")

@@ -1,0 +1,1 @@
+"""Evaluation harness for `newsevents eval`: corpora readers, pure scoring, the runner."""
