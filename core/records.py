@@ -103,6 +103,9 @@ class Article:
     html: bytes = b""  # raw HTML, compressed by storage
     country_hint: str | None = None
     skip_reason: str | None = None  # set when no usable text (too_short, not_html, ...)
+    # The publisher's calendar day of `published` (its own time zone when the page shows
+    # it): relative dates in the text ("on Wednesday") count from this day, not the UTC day.
+    published_local_date: date | None = None
 
     @property
     def url_hash(self) -> str:

@@ -79,7 +79,7 @@ def tag(settings: Settings, articles: Sequence[Article]) -> dict[str, list[Event
         if article.skip_reason or (article.language and article.language != "en"):
             out[article.url_hash] = []
             continue
-        published = article.published.date() if article.published else None
+        published = article.published_local_date or (article.published.date() if article.published else None)
         out[article.url_hash] = tagger.tag(article.text, published, article.title,
                                            doc_id=article.url_hash, country_hint=article.country_hint)
     return out

@@ -259,7 +259,8 @@ class Tagger:
 
     def _roles(self, sentence: Sentence, cand: _Candidate,
                actors: list[ActorMention]) -> tuple[ActorMention | None, ActorMention | None]:
-        before = [a for a in actors if a.end <= cand.start]
+        # an actor glued to the trigger ("Coalition airstrikes") counts as before it
+        before = [a for a in actors if a.start < cand.start]
         after = [a for a in actors if a.start >= cand.end]
         rel_end = cand.end - sentence.start
         passive = _PASSIVE_BY.search(sentence.text, max(0, cand.start - sentence.start - 30))
