@@ -16,7 +16,11 @@ from collections.abc import Mapping
 from hashlib import blake2b
 
 SHINGLE_WORDS = 3  # short enough that light edits leave most shingles intact
-DEFAULT_MAX_DISTANCE = 10
+# Measured on 620 real articles (zyte-aeb + naeb bodies): copies with a new dateline, a
+# trimmed end, 1% of words changed and a credit line were 8 bits away at the median, 13 at
+# the 90th percentile; the closest unrelated pair was 15 bits apart, the closest stories
+# on the same topic 22. The classic 3 bits (Manku et al., for web pages) misses most copies.
+DEFAULT_MAX_DISTANCE = 12
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 # _BIT_TABLES[bit] maps a byte to 1 if that bit is set in it, else 0: with bytes.translate

@@ -45,6 +45,16 @@ _STATE_DEFAULT_TYPES = {"armed_clash", "government_regains_territory", "arrests"
 _DATELINE = re.compile(r"^\s*([A-Z][A-Za-z'’ .-]{2,40}?)(?:,\s*[A-Z][A-Za-z .]+)?\s*(?:\([^)]*\))?\s*[-–—:]\s")
 
 
+@dataclass(frozen=True)
+class _Found:
+    event: Event
+    weak: bool  # no date, count or place of its own: likely a follow-up mention
+    separate: bool  # the sentence says it is another incident ("in a separate attack")
+
+
+_SEPARATE = re.compile(r"\b(?:separate(?:ly)?|another|elsewhere|meanwhile|in a second|a second|earlier|also)\b", re.I)
+
+
 @dataclass
 class _Candidate:
     rule: TriggerRule
@@ -94,9 +104,11 @@ class Tagger:
         article = _ArticleContext.build(self, text, title, sentences, places, actors, country_hint)
         events: list[Event] = []
         for sentence in sentences:
-            event = self._tag_sentence(sentence, text, published, places, actors, article, doc_id)
-            if event is not None and event.confidence >= min_confidence:
-                events.append(event)
+            if _is_heading(sentence, text, title) and len(sentences) > 2:
+                continue  # headlines and sub-headings repeat the body; they are context only
+            found = self._tag_sentence(sentence, text, published, places, actors, article, doc_id)
+            if found is not None and found.event.confidence >= min_confidence:
+                events.append(found)
         return _merge_mentions(events)
 
     # ------------------------------------------------------------------ per sentence
@@ -119,7 +131,7 @@ class Tagger:
 
     def _tag_sentence(self, sentence: Sentence, text: str, published: date | None,
                       places: list[PlaceMention], actors: list[ActorMention],
-                      article: _ArticleContext, doc_id: str | None) -> Event | None:
+                      article: _ArticleContext, doc_id: str | None) -> _Found | None:
         candidates = self._candidates(sentence)
         if not candidates:
             return None
@@ -193,7 +205,7 @@ class Tagger:
         event_date = chosen_date.value if chosen_date else published
         precision = chosen_date.precision if chosen_date else ("week" if published else None)
         key = f"{doc_id or hashlib.sha1(text.encode()).hexdigest()}|{sentence.start}|{sub_event}"
-        return Event(
+        event = Event(
             doc_id=doc_id,
             event_id=hashlib.sha1(key.encode()).hexdigest()[:16],
             event_type=sub.event_type,
@@ -230,6 +242,7 @@ class Tagger:
             rule_id=cand.rule.id,
             tagger_version=self.version,
         )
+        return _Found(event, weak=specificity == 0, separate=bool(_SEPARATE.search(s_text)))
 
     # ------------------------------------------------------------------ actors
     def _sentence_actors(self, sentence: Sentence, actors: list[ActorMention]) -> list[ActorMention]:
@@ -379,6 +392,20 @@ class Tagger:
         return chosen is None and bool(self.context.historical.search(sentence))
 
 
+_TERMINAL = re.compile(r"[.!?:;][\"'”’)\]]*$")
+
+
+def _is_heading(sentence: Sentence, text: str, title: str | None) -> bool:
+    """A headline or sub-heading: a short line of its own without final punctuation."""
+    if title and " ".join(sentence.text.split()) == " ".join(title.split()):
+        return True
+    if _TERMINAL.search(sentence.text) or len(sentence.text.split()) > 20:
+        return False
+    before = text[max(0, sentence.start - 2):sentence.start]
+    after = text[sentence.end:sentence.end + 2]
+    return (sentence.start == 0 or "\n" in before) and (sentence.end == len(text) or "\n" in after)
+
+
 def _nearest(dates: list[DateMention], position: int) -> DateMention | None:
     if not dates:
         return None
@@ -448,19 +475,31 @@ class _ArticleContext:
         return None
 
 
-def _merge_mentions(events: list[Event]) -> list[Event]:
-    """One incident told several times in an article (lede, details) becomes one event that
-    keeps the best fields: same sub-event type, compatible place and date, same actor1."""
+def _merge_mentions(found: list[_Found]) -> list[Event]:
+    """One incident told several times in an article (lede, details, quotes) becomes one
+    event that keeps the first report's fields and fills its gaps from the later ones. A
+    mention with no date, count or place of its own joins the latest event of its event
+    type; one that says it is another incident never merges."""
     merged: list[Event] = []
-    for event in events:
-        target = next((m for m in merged if _same_incident(m, event)), None)
+    for item in found:
+        event = item.event
+        target = None
+        if not item.separate and not event.historical:
+            same_kind = [m for m in merged if not m.historical and m.negated == event.negated]
+            if item.weak:
+                target = next((m for m in reversed(same_kind) if m.event_type == event.event_type), None)
+            else:
+                target = next((m for m in reversed(same_kind) if _same_incident(m, event)), None)
         if target is None:
+            if item.weak and not (event.actor1 and event.actor2):
+                continue  # a bare "the clash lasted an hour" with nothing to attach to
             merged.append(event)
             continue
         fill = {}
         for field in ("actor1", "actor1_type", "actor1_country", "actor2", "actor2_type",
                       "actor2_country", "location", "latitude", "longitude", "admin1",
-                      "admin1_code", "admin2", "fatalities", "fatalities_high", "injured", "date_text"):
+                      "admin1_code", "admin2", "geo_precision", "fatalities", "fatalities_high",
+                      "injured", "date_text"):
             if getattr(target, field) is None and getattr(event, field) is not None:
                 fill[field] = getattr(event, field)
         fill["confidence"] = max(target.confidence, event.confidence)
@@ -469,7 +508,7 @@ def _merge_mentions(events: list[Event]) -> list[Event]:
 
 
 def _same_incident(a: Event, b: Event) -> bool:
-    if a.sub_event_type != b.sub_event_type or a.historical or b.historical or a.negated != b.negated:
+    if a.sub_event_type != b.sub_event_type:
         return False
     if a.admin1 and b.admin1 and a.admin1 != b.admin1:
         return False
@@ -477,8 +516,4 @@ def _same_incident(a: Event, b: Event) -> bool:
         return False
     if a.date_text and b.date_text and a.event_date != b.event_date:
         return False
-    if a.actor1 and b.actor1 and a.actor1 != b.actor1:
-        return False
-    if a.fatalities is not None and b.fatalities is not None:
-        return False  # two counted reports in one article are usually distinct incidents
-    return bool(a.date_text and b.date_text) or a.location is not None and a.location == b.location
+    return not (a.actor1 and b.actor1 and a.actor1 != b.actor1)

@@ -130,7 +130,9 @@ def test_fixture_page_meets_its_expectation(name: str, settings: Settings) -> No
 def test_every_fixture_states_an_expectation() -> None:
     assert len(FIXTURE_NAMES) >= 7
     for name in FIXTURE_NAMES:
-        assert {"url", "title", "skip_reason"} <= read_expectation((PAGES / name).read_bytes()).keys()
+        assert {"url", "title", "skip_reason"} <= read_expectation(
+            (PAGES / name).read_bytes()
+        ).keys()
 
 
 # -------------------------------------------------------------------- precedence
@@ -173,18 +175,50 @@ def test_country_hint_is_passed_through(settings: Settings) -> None:
     ("raw", "site_names", "url", "expected"),
     [
         ("Blast kills 5 | Tigris Daily", ["Tigris Daily"], None, "Blast kills 5"),
-        ("Iraq says oil exports rose - Reuters", [], "https://www.reuters.com/world/x", "Iraq says oil exports rose"),
-        ("Tigris Daily: Blast kills 5 in Kirkuk", ["Tigris Daily"], None, "Blast kills 5 in Kirkuk"),
-        ("BBC News - Markets fall in Asia", [], "https://www.bbc.co.uk/news/x", "Markets fall in Asia"),
-        ("Senate passes bill – The Washington Post", ["Washington Post"], None, "Senate passes bill"),
-        ("Blast kills 5 - Iraq | Tigris Daily", [], "https://tigrisdaily.com/a", "Blast kills 5 - Iraq"),
-        ("Iraq - Iran border crossing reopens", [], "https://www.tigrisdaily.com/a", "Iraq - Iran border crossing reopens"),
+        (
+            "Iraq says oil exports rose - Reuters",
+            [],
+            "https://www.reuters.com/world/x",
+            "Iraq says oil exports rose",
+        ),
+        (
+            "Tigris Daily: Blast kills 5 in Kirkuk",
+            ["Tigris Daily"],
+            None,
+            "Blast kills 5 in Kirkuk",
+        ),
+        (
+            "BBC News - Markets fall in Asia",
+            [],
+            "https://www.bbc.co.uk/news/x",
+            "Markets fall in Asia",
+        ),
+        (
+            "Senate passes bill – The Washington Post",
+            ["Washington Post"],
+            None,
+            "Senate passes bill",
+        ),
+        (
+            "Blast kills 5 - Iraq | Tigris Daily",
+            [],
+            "https://tigrisdaily.com/a",
+            "Blast kills 5 - Iraq",
+        ),
+        (
+            "Iraq - Iran border crossing reopens",
+            [],
+            "https://www.tigrisdaily.com/a",
+            "Iraq - Iran border crossing reopens",
+        ),
         ("Gunmen attack checkpoint &amp; flee  ", [], None, "Gunmen attack checkpoint & flee"),
         ("Tigris Daily", ["Tigris Daily"], None, "Tigris Daily"),  # never emptied
         ("   ", [], None, None),
     ],
 )
-def test_clean_title(raw: str, site_names: list[str], url: str | None, expected: str | None) -> None:
+def test_clean_title(
+    raw: str, site_names: list[str], url: str | None, expected: str | None
+) -> None:
     assert clean_title(raw, site_names, url) == expected
 
 
@@ -315,7 +349,9 @@ def extract_or_misbehave(page: Page, settings: Settings, country_hint: str | Non
 
 def test_pool_survives_slow_hung_and_crashing_pages() -> None:
     settings = load_settings(environ={}, extraction_timeout=0.5)
-    good = [fixture_page(name)[0] for name in ("jsonld_news.html", "og_meta.html", "french_latin1.html")]
+    good = [
+        fixture_page(name)[0] for name in ("jsonld_news.html", "og_meta.html", "french_latin1.html")
+    ]
     hang = make_page(b"<html><body><p>x</p></body></html>", url="https://x.example.com/hang")
     crash = make_page(b"<html><body><p>x</p></body></html>", url="https://x.example.com/crash")
     pages = [good[0], hang, pathological_page(), crash, good[1], good[2]]
@@ -331,7 +367,14 @@ def test_pool_survives_slow_hung_and_crashing_pages() -> None:
     elapsed = time.monotonic() - started
 
     assert [a.url for a in articles] == [p.item.url for p in pages]  # input order
-    assert [a.skip_reason for a in articles] == [None, "timeout", "timeout", "parser_error", None, None]
+    assert [a.skip_reason for a in articles] == [
+        None,
+        "timeout",
+        "timeout",
+        "parser_error",
+        None,
+        None,
+    ]
     assert elapsed < 15  # the hung worker was killed at 1.5 x 0.5 + 1 s, not waited for
     for page, article in zip(good, (articles[0], articles[4], articles[5]), strict=True):
         # same result as in this process (raw HTML re-attached after the trip back)
@@ -360,16 +403,16 @@ def test_no_pages_no_work(settings: Settings) -> None:
 # ------------------------------------------------------------------- real pages
 
 
-@pytest.mark.parametrize(
-    ("folder", "count"), [("zyte-aeb", 3), ("naeb", 2), ("fundus-eval80", 2)]
-)
+@pytest.mark.parametrize(("folder", "count"), [("zyte-aeb", 3), ("naeb", 2), ("fundus-eval80", 2)])
 def test_real_pages_from_the_shared_corpora(
     shared_root: Path, folder: str, count: int, settings: Settings
 ) -> None:
     files = sorted((shared_root / "corpora" / "extraction" / folder / "html").glob("*.html.gz"))
     assert files, f"no pages in {folder}"
     for path in files[:count]:
-        page = make_page(gzip.decompress(path.read_bytes()), url=f"https://{folder}.test/{path.stem}")
+        page = make_page(
+            gzip.decompress(path.read_bytes()), url=f"https://{folder}.test/{path.stem}"
+        )
         article = extract_article(page, settings)
         assert article.skip_reason is None, path.name
         assert len(article.text) >= settings.min_text_chars

@@ -44,8 +44,11 @@ Four soldiers were also killed in a similar attack in the province of Kirkuk in 
 SYNDICATED_COPY = (
     WIRE_STORY.replace("BAGHDAD (Wire) —", "Baghdad:")
     .replace("two security officials said on Wednesday", "two security officials told us")
-    .replace("\nFour soldiers were also killed in a similar attack in the province of "
-             "Kirkuk in January.\n", "\n")
+    .replace(
+        "\nFour soldiers were also killed in a similar attack in the province of "
+        "Kirkuk in January.\n",
+        "\n",
+    )
     + "\n(Reporting by the Wire's Baghdad bureau; editing by our desk)\n"
 )
 
@@ -118,4 +121,4 @@ def test_shingles() -> None:
     assert shingles("") == []
 
 
-PINNED_WIRE_STORY_FINGERPRINT = 0
+PINNED_WIRE_STORY_FINGERPRINT = 0xC553618312410E91
