@@ -32,7 +32,8 @@ class Actor:
     valid_from: date | None = None
     valid_to: date | None = None
     template: str | None = None  # generic actors: "{demonym} army"
-    role_hint: str | None = None  # "target_only" for words that are almost always victims
+    role_hint: str | None = None  # "target_only": almost always victims; "needs_demonym":
+    # only an actor when a demonym stands before it ("Iraqi jets"), since bare "jets" may be anyone's
 
     @property
     def is_generic(self) -> bool:
@@ -144,8 +145,9 @@ def load_actors(rules_dir: Path) -> ActorDictionary:
             raise RuleError(generic_path, line, "phrase and actor_template are required")
         if row["actor_type"] and row["actor_type"] not in ACTOR_TYPES:
             raise RuleError(generic_path, line, f"actor_type {row['actor_type']!r} not in {sorted(ACTOR_TYPES)}")
-        if row["role_hint"] not in {"", "target_only"}:
-            raise RuleError(generic_path, line, f"role_hint must be empty or target_only, got {row['role_hint']!r}")
+        if row["role_hint"] not in {"", "target_only", "needs_demonym"}:
+            raise RuleError(generic_path, line,
+                            f"role_hint must be empty, target_only or needs_demonym, got {row['role_hint']!r}")
         unknown = set(re.findall(r"{(\w+)}", row["actor_template"])) - {"demonym", "country"}
         if unknown:
             raise RuleError(generic_path, line, f"unknown placeholder {sorted(unknown)} (use {{demonym}} or {{country}})")

@@ -52,6 +52,8 @@ class _Found:
     separate: bool  # the sentence says it is another incident ("in a separate attack")
 
 
+# "the attack", "Saturday's bombing": a reference to an incident already told
+_ANAPHOR = re.compile(r"(?:\b(?:the|this|that|these|those)|'s|’s)\s+(?:\w+\s+)?$", re.I)
 _SEPARATE = re.compile(r"\b(?:separate(?:ly)?|another|elsewhere|meanwhile|in a second|a second|earlier|also)\b", re.I)
 
 
@@ -106,10 +108,29 @@ class Tagger:
         for sentence in sentences:
             if _is_heading(sentence, text, title) and len(sentences) > 2:
                 continue  # headlines and sub-headings repeat the body; they are context only
+            if events and self._apply_claim(sentence, actors, events):
+                continue
             found = self._tag_sentence(sentence, text, published, places, actors, article, doc_id)
             if found is not None and found.event.confidence >= min_confidence:
                 events.append(found)
         return _merge_mentions(events)
+
+    def _apply_claim(self, sentence: Sentence, actors: list[ActorMention], events: list[_Found]) -> bool:
+        """'X claimed responsibility for the attack': X becomes the perpetrator of the
+        latest event when that event has none (or only an unidentified one)."""
+        claim = self.context.claims.search(sentence.text)
+        if claim is None:
+            return False
+        claimants = [a for a in actors if sentence.start <= a.start < sentence.start + claim.start()
+                     and not a.actor.is_generic]
+        if not claimants:
+            return False
+        last = events[-1]
+        if last.event.actor1 in (None, _UNIDENTIFIED):
+            actor = claimants[-1].actor
+            events[-1] = replace(last, event=replace(
+                last.event, actor1=actor.name, actor1_type=actor.actor_type, actor1_country=actor.country))
+        return True
 
     # ------------------------------------------------------------------ per sentence
     def _candidates(self, sentence: Sentence) -> list[_Candidate]:
@@ -144,7 +165,8 @@ class Tagger:
                            if self.taxonomy.sub_events[c.sub_event_type].event_type in _VIOLENT_TYPES]
         if violent_methods:
             candidates = methods
-        s_places = [p for p in places if sentence.start <= p.start < sentence.end]
+        s_places = [p for p in places if sentence.start <= p.start < sentence.end
+                    and p.start >= article.dateline_end]
         s_actors = self._sentence_actors(sentence, actors)
         s_places = [p for p in s_places if not any(a.start <= p.start < a.end for a in s_actors
                                                     if not a.actor.is_generic)]
@@ -165,8 +187,8 @@ class Tagger:
 
         actor1 = self._name_actor(a1, country, article, text)
         actor2 = self._name_actor(a2, country, article, text)
-        if actor1 is None and _FIRST_PERSON.search(s_text) is None and sub.event_type == "Protests":
-            actor1 = (f"Protesters ({self._country_name(country)})", "protesters", country)
+        if sub.event_type in {"Protests", "Riots"}:
+            actor1, actor2 = self._crowd_roles(sub, s_actors, country, article, text)
         if actor1 is None and sub_event in _STATE_DEFAULT_TYPES and country and (
                 actor2 is None or actor2[1] != "state_forces"):
             demonym = self._demonym(country)
@@ -192,6 +214,7 @@ class Tagger:
         trigger_surface = text[cand.start:cand.end]
         nominal_plural = bool(_PLURAL_NOUN_TRIGGER.match(trigger_surface)) and not has_count
         specificity = sum((has_date, has_count, has_place))
+        anaphoric = bool(_ANAPHOR.search(text[max(0, cand.start - 12):cand.start]))
         if generic and not (has_date and (has_count or has_place)):
             return None
         if (not cand.rule.specific or nominal_plural) and specificity == 0:
@@ -242,7 +265,8 @@ class Tagger:
             rule_id=cand.rule.id,
             tagger_version=self.version,
         )
-        return _Found(event, weak=specificity == 0, separate=bool(_SEPARATE.search(s_text)))
+        weak = anaphoric or not (has_date or has_place)
+        return _Found(event, weak=weak, separate=bool(_SEPARATE.search(s_text)))
 
     # ------------------------------------------------------------------ actors
     def _sentence_actors(self, sentence: Sentence, actors: list[ActorMention]) -> list[ActorMention]:
@@ -280,16 +304,34 @@ class Tagger:
         if passive and passive.start() <= rel_end + 5:
             by = _BY.search(sentence.text, passive.start())
             by_pos = sentence.start + (by.end() if by else passive.end())
-            agents = [a for a in actors if a.start >= by_pos]
+            # the agent is the phrase right after "by", not any actor later in the sentence
+            agents = [a for a in actors if by_pos <= a.start <= by_pos + 40]
             patients = [a for a in actors if a.end <= cand.start]
             return (agents[0] if agents else None), (patients[-1] if patients else None)
         actor1 = next((a for a in reversed(before) if a.actor.role_hint != "target_only"), None)
         actor2 = after[0] if after else None
         if actor1 is None and before and actor2 is None:
             actor2 = before[-1]  # "three civilians were killed": the only actor is the victim
-        if actor1 is None and actor2 is not None and len(after) > 1 and actor2.actor.role_hint != "target_only":
-            actor1, actor2 = actor2, after[1]
         return actor1, actor2
+
+    def _crowd_roles(self, sub, s_actors: list[ActorMention], country: str | None,
+                     article: _ArticleContext, text: str):
+        """ACLED's convention for demonstrations: the crowd is actor1 (protesters, or rioters
+        when violent), and the force that intervenes, or the mob's victim, is actor2."""
+        crowd_type = "rioters" if sub.event_type == "Riots" else "protesters"
+        label = "Rioters" if crowd_type == "rioters" else "Protesters"
+        named_crowd = next((a for a in s_actors if a.actor.actor_type in {"protesters", "rioters"}
+                            and not a.actor.is_generic), None)
+        actor1 = ((named_crowd.actor.name, named_crowd.actor.actor_type, named_crowd.actor.country)
+                  if named_crowd else (f"{label} ({self._country_name(country)})", crowd_type, country))
+        if sub.id == "peaceful_protest":
+            return actor1, None
+        others = [a for a in s_actors if a.actor.actor_type not in {"protesters", "rioters"}]
+        if sub.id == "mob_violence":
+            target = next((a for a in others if a.actor.role_hint == "target_only"), None)
+        else:
+            target = next((a for a in others if a.actor.actor_type in {"state_forces", "external_forces"}), None)
+        return actor1, self._name_actor(target, country, article, text)
 
     def _switch_by_actors(self, cand: _Candidate, a1: ActorMention | None, a2: ActorMention | None) -> str:
         rule, sub_event = cand.rule, cand.sub_event_type
@@ -318,7 +360,10 @@ class Tagger:
         if template == _UNIDENTIFIED and article.dominant_armed is not None:
             dominant = article.dominant_armed
             return dominant.name, dominant.actor_type, dominant.country
-        actor_country = self._demonym_before(text, mention) or country
+        demonym_country = self._demonym_before(text, mention)
+        if actor.role_hint == "needs_demonym" and demonym_country is None:
+            return None
+        actor_country = demonym_country or country
         if "{" in template:
             if actor_country is None:
                 return None
@@ -419,6 +464,7 @@ class _ArticleContext:
     country: str | None
     admin1_counts: Counter[str | None]
     dateline: Place | None
+    dateline_end: int
     place_mentions: list[tuple[int, Place]]
     dominant_armed: object | None
     tagger: Tagger
@@ -447,6 +493,7 @@ class _ArticleContext:
         country = countries.most_common(1)[0][0] if countries else country_hint
         dateline = None
         match = _DATELINE.match(text[:200])
+        dateline_end = match.end() if match else 0
         if match:
             for mention in tagger.gazetteer.find(match.group(1)):
                 if mention.kind != "country":
@@ -455,7 +502,7 @@ class _ArticleContext:
         armed = Counter(a.actor for a in actors if not a.actor.is_generic
                         and a.actor.actor_type in {"rebel_group", "political_militia", "identity_militia"})
         dominant = armed.most_common(1)[0][0] if armed else None
-        return cls(country, admin1_counts, dateline, resolved, dominant, tagger)
+        return cls(country, admin1_counts, dateline, dateline_end, resolved, dominant, tagger)
 
     def place_for(self, sentence: Sentence) -> Place | None:
         """The place a sentence without one most likely refers to: the last specific place

@@ -1,0 +1,155 @@
+"""Extraction throughput: ``extract_articles`` over the process pool vs plain single-process
+trafilatura, on the same Zyte benchmark pages, in the same run.
+
+    python -m benchmarks.bench_extraction [--workers N] [--repeat K] [--limit N] [--json]
+
+Measured, in this order:
+  trafilatura.extract                  plain: text only, default options, one process
+  trafilatura.extract(with_metadata)   the same job as ours (text and metadata), one process
+  extract_article, one process         ours without the pool
+  extract_articles, pool               ours; the pool's start-up (fresh interpreters) counts
+
+The pool pays off only with idle cores: on a shared machine, read ``loadavg`` alongside.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import trafilatura
+
+from core.records import FeedItem, FetchRecord, Page
+from core.settings import PROJECT_ROOT, load_settings
+from extractors.articles import extract_article, extract_articles
+
+ZYTE = PROJECT_ROOT.parent / "shared" / "corpora" / "extraction" / "zyte-aeb"
+
+
+def load_pages(folder: Path = ZYTE, limit: int | None = None) -> list[Page]:
+    """The benchmark's pages as fetched ``Page`` records (URL from its ground truth)."""
+    truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
+    fetched_at = datetime.now(UTC)
+    pages = []
+    for key, entry in sorted(truth.items())[:limit]:
+        body = gzip.decompress((folder / "html" / f"{key}.html.gz").read_bytes())
+        url = entry["url"]
+        item = FeedItem(
+            feed_name="zyte-aeb", url=url, guid=key, title=None, published=None, summary=None
+        )
+        record = FetchRecord(
+            kind="article",
+            url=url,
+            feed_name="zyte-aeb",
+            started_at=fetched_at,
+            status=200,
+            n_bytes=len(body),
+            duration_ms=0.0,
+            outcome="ok",
+        )
+        pages.append(
+            Page(
+                item=item,
+                final_url=url,
+                status=200,
+                content_type="text/html; charset=utf-8",
+                body=body,
+                record=record,
+            )
+        )
+    return pages
+
+
+def _docs_per_second(run: Callable[[], object], n_docs: int) -> float:
+    started = time.perf_counter()
+    run()
+    return n_docs / (time.perf_counter() - started)
+
+
+def measure(pages: Sequence[Page], workers: int) -> dict[str, float]:
+    settings = load_settings(environ={})
+    n = len(pages)
+    # Warm this process (imports, regex caches, language model) so that single-process
+    # figures measure steady state; the pool's workers start cold, as they do in a run.
+    for page in pages[:5]:
+        trafilatura.extract(page.body, url=page.final_url)
+        extract_article(page, settings)
+
+    def plain() -> None:
+        for page in pages:
+            trafilatura.extract(page.body, url=page.final_url)
+
+    def plain_with_metadata() -> None:
+        for page in pages:
+            trafilatura.extract(page.body, url=page.final_url, with_metadata=True)
+
+    def ours_inline() -> None:
+        for page in pages:
+            extract_article(page, settings)
+
+    def ours_pool() -> None:
+        extract_articles(pages, settings, workers=workers)
+
+    return {
+        "trafilatura_extract": _docs_per_second(plain, n),
+        "trafilatura_extract_with_metadata": _docs_per_second(plain_with_metadata, n),
+        "extract_article_one_process": _docs_per_second(ours_inline, n),
+        "extract_articles_pool": _docs_per_second(ours_pool, n),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--repeat", type=int, default=1, help="pass over the pages K times")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N pages")
+    parser.add_argument("--corpus", type=Path, default=ZYTE)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args(argv)
+    if not (args.corpus / "ground-truth.json").exists():
+        parser.error(f"no Zyte benchmark at {args.corpus}")
+
+    pages = load_pages(args.corpus, args.limit) * args.repeat
+    rates = measure(pages, args.workers)
+    pool = rates["extract_articles_pool"]
+    result = {
+        "pages": len(pages),
+        "workers": args.workers,
+        "cpu_count": os.cpu_count(),
+        "loadavg_before": os.getloadavg()[0],
+        "docs_per_second": {k: round(v, 1) for k, v in rates.items()},
+        "pool_vs_trafilatura_extract": round(pool / rates["trafilatura_extract"], 2),
+        "pool_vs_trafilatura_extract_with_metadata": round(
+            pool / rates["trafilatura_extract_with_metadata"], 2
+        ),
+        "pool_vs_one_process": round(pool / rates["extract_article_one_process"], 2),
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return result
+    print(
+        f"{len(pages)} pages, {args.workers} workers, {os.cpu_count()} CPUs, "
+        f"load average {result['loadavg_before']:.2f}"
+    )
+    for name, rate in rates.items():
+        print(f"  {name:<36} {rate:7.1f} docs/s")
+    print(
+        f"pool / trafilatura.extract:                  {result['pool_vs_trafilatura_extract']:.2f}x"
+    )
+    print(
+        "pool / trafilatura.extract(with_metadata):   "
+        f"{result['pool_vs_trafilatura_extract_with_metadata']:.2f}x"
+    )
+    print(f"pool / extract_article in one process:       {result['pool_vs_one_process']:.2f}x")
+    return result
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
