@@ -96,7 +96,10 @@ class Tagger:
     # ------------------------------------------------------------------ public API
     def tag(self, text: str, published: date | None = None, title: str | None = None,
             doc_id: str | None = None, country_hint: str | None = None,
-            min_confidence: float = 0.5) -> list[Event]:
+            min_confidence: float = 0.5, snippet: bool = False) -> list[Event]:
+        """Events of one document. ``snippet=True`` is for short texts already known to
+        report an event (CASE, PLOVER sentences): the gates that keep background, generic and
+        hypothetical sentences of whole articles out are off, and every event is kept."""
         if not text or not text.strip():
             return []
         folded = fold(text)
@@ -106,14 +109,14 @@ class Tagger:
         article = _ArticleContext.build(self, text, title, sentences, places, actors, country_hint)
         events: list[Event] = []
         for sentence in sentences:
-            if _is_heading(sentence, text, title) and len(sentences) > 2:
+            if not snippet and _is_heading(sentence, text, title) and len(sentences) > 2:
                 continue  # headlines and sub-headings repeat the body; they are context only
             if events and self._apply_claim(sentence, actors, events):
                 continue
-            found = self._tag_sentence(sentence, text, published, places, actors, article, doc_id)
-            if found is not None and found.event.confidence >= min_confidence:
+            found = self._tag_sentence(sentence, text, published, places, actors, article, doc_id, snippet)
+            if found is not None and (snippet or found.event.confidence >= min_confidence):
                 events.append(found)
-        return _merge_mentions(events)
+        return [f.event for f in events] if snippet else _merge_mentions(events)
 
     def _apply_claim(self, sentence: Sentence, actors: list[ActorMention], events: list[_Found]) -> bool:
         """'X claimed responsibility for the attack': X becomes the perpetrator of the
@@ -152,13 +155,13 @@ class Tagger:
 
     def _tag_sentence(self, sentence: Sentence, text: str, published: date | None,
                       places: list[PlaceMention], actors: list[ActorMention],
-                      article: _ArticleContext, doc_id: str | None) -> _Found | None:
+                      article: _ArticleContext, doc_id: str | None, snippet: bool = False) -> _Found | None:
         candidates = self._candidates(sentence)
         if not candidates:
             return None
         s_text = sentence.text
         ctx = self.context
-        if ctx.hypothetical.search(s_text):
+        if not snippet and ctx.hypothetical.search(s_text):
             return None
         methods = [c for c in candidates if not c.rule.outcome]
         violent_methods = [c for c in methods
@@ -215,9 +218,9 @@ class Tagger:
         nominal_plural = bool(_PLURAL_NOUN_TRIGGER.match(trigger_surface)) and not has_count
         specificity = sum((has_date, has_count, has_place))
         anaphoric = bool(_ANAPHOR.search(text[max(0, cand.start - 12):cand.start]))
-        if generic and not (has_date and (has_count or has_place)):
+        if not snippet and generic and not (has_date and (has_count or has_place)):
             return None
-        if (not cand.rule.specific or nominal_plural) and specificity == 0:
+        if not snippet and (not cand.rule.specific or nominal_plural) and specificity == 0:
             return None
         confidence = cand.rule.weight + 0.1 * has_date + 0.1 * has_count + 0.05 * has_place
         confidence += 0.05 * has_named_actor - 0.1 * hedged - 0.1 * nominal_plural
