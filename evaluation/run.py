@@ -173,7 +173,7 @@ def run_eval(
                                    **({"snippet": True} if name in SNIPPET_SETS else {}))
             except Exception as exc:  # counted and reported, see the docstring
                 errors += 1
-                log.warning("tagger failed on %s/%s: %r", name, item.key[:60], exc)
+                log.debug("tagger failed on %s/%s: %r", name, item.key[:60], exc)
                 if len(results["meta"]["errors"]) < MAX_ERRORS_KEPT:
                     results["meta"]["errors"].append(f"{name}/{item.key[:60]}: {exc!r}")
                 found = []

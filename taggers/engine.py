@@ -37,6 +37,7 @@ from taggers.text import Sentence, fold, split_sentences
 TAGGER_VERSION = "ne-rules-0.1"
 _UNIDENTIFIED = "Unidentified armed group"
 _PASSIVE_BY = re.compile(r"\b(?:was|were|been|being|is|are)\s+(?:\w+\s+){0,2}?\w+(?:ed|en)\s+by\b", re.I)
+_PASSIVE_NO_AGENT = re.compile(r"\b(?:was|were|been|being|are|is)\s+(?:\w+\s+)?$", re.I)
 _BY = re.compile(r"\bby\b", re.I)
 _FIRST_PERSON = re.compile(r"\b(?:we|our forces|our troops|our units)\b", re.I)
 _PLURAL_NOUN_TRIGGER = re.compile(r"^[a-z -]+s$", re.I)
@@ -161,7 +162,7 @@ class Tagger:
             return None
         s_text = sentence.text
         ctx = self.context
-        if not snippet and ctx.hypothetical.search(s_text):
+        if ctx.not_political.search(s_text) or (not snippet and ctx.hypothetical.search(s_text)):
             return None
         methods = [c for c in candidates if not c.rule.outcome]
         violent_methods = [c for c in methods
@@ -303,14 +304,19 @@ class Tagger:
         before = [a for a in actors if a.start < cand.start]
         after = [a for a in actors if a.start >= cand.end]
         rel_end = cand.end - sentence.start
-        passive = _PASSIVE_BY.search(sentence.text, max(0, cand.start - sentence.start - 30))
-        if passive and passive.start() <= rel_end + 5:
+        rel_start = cand.start - sentence.start
+        passive = _PASSIVE_BY.search(sentence.text, max(0, rel_start - 30))
+        if passive and passive.start() <= rel_end + 5 and passive.end() >= rel_start:
             by = _BY.search(sentence.text, passive.start())
             by_pos = sentence.start + (by.end() if by else passive.end())
             # the agent is the phrase right after "by", not any actor later in the sentence
             agents = [a for a in actors if by_pos <= a.start <= by_pos + 40]
             patients = [a for a in actors if a.end <= cand.start]
             return (agents[0] if agents else None), (patients[-1] if patients else None)
+        if _PASSIVE_NO_AGENT.search(sentence.text[max(0, rel_start - 25):rel_start]):
+            # "four women were killed when gunmen opened fire": the victim comes first
+            agent = next((a for a in after if a.actor.is_armed), None)
+            return agent, (before[-1] if before else None)
         actor1 = next((a for a in reversed(before) if a.actor.role_hint != "target_only"), None)
         actor2 = after[0] if after else None
         if actor1 is None and before and actor2 is None:

@@ -17,7 +17,7 @@ _TRIGGER_KEYS = {
     "armed_target", "civilian_target", "state_actor1", "nonstate_actor1", "switch", "outcome",
 }
 _CONTEXT_KEYS = {
-    "hypothetical", "negated", "hedged", "generic", "historical", "source_follows",
+    "hypothetical", "not_political", "negated", "hedged", "generic", "historical", "source_follows",
     "source_precedes", "claims",
 }
 _FLAGS = re.IGNORECASE
@@ -43,6 +43,7 @@ class TriggerRule:
 @dataclass(frozen=True)
 class ContextRules:
     hypothetical: re.Pattern[str]
+    not_political: re.Pattern[str]
     negated: re.Pattern[str]
     hedged: re.Pattern[str]
     generic: re.Pattern[str]

@@ -18,6 +18,7 @@ import pytest
 
 from core.records import Article, FeedItem, FetchRecord, Page
 from core.settings import Settings, load_settings
+from extractors import articles
 from extractors.articles import (
     EXTRACTOR_VERSION,
     SKIP_REASONS,
@@ -26,6 +27,7 @@ from extractors.articles import (
     extract_article,
     extract_articles,
     parse_timestamp,
+    shutdown_workers,
     url_date,
 )
 
@@ -37,6 +39,12 @@ DEFAULT_FETCH = datetime(2024, 6, 1, tzinfo=UTC)
 @pytest.fixture(scope="module")
 def settings() -> Settings:
     return load_settings(environ={})
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _stop_workers_after_this_module():
+    yield
+    shutdown_workers()
 
 
 def make_page(
@@ -394,6 +402,29 @@ def test_small_batch_off_the_main_thread_still_gets_a_time_limit() -> None:
     thread.join(timeout=30)
     assert not thread.is_alive()
     assert [a.skip_reason for a in results] == ["timeout"]
+
+
+def tag_with_worker_pid(page: Page, settings: Settings, country_hint: str | None) -> Article:
+    article = extract_article(page, settings, country_hint)
+    return dataclasses.replace(article, site_name=str(os.getpid()))
+
+
+def test_workers_are_kept_between_calls_and_stopped_on_request() -> None:
+    settings = load_settings(environ={}, extraction_timeout=5)
+    pages = [fixture_page(name)[0] for name in FIXTURE_NAMES[:4]]
+
+    first = extract_articles(pages, settings, workers=2, extract=tag_with_worker_pid)
+    pool_pids = {w.process.pid for w in articles._shared_pool.workers}
+    second = extract_articles(pages, settings, workers=2, extract=tag_with_worker_pid)
+
+    used = {a.site_name for a in first + second}
+    assert used <= {str(pid) for pid in pool_pids}  # no new workers for the second call
+    assert str(os.getpid()) not in used
+    assert {w.process.pid for w in articles._shared_pool.workers} == pool_pids
+    processes = [w.process for w in articles._shared_pool.workers]
+    shutdown_workers()
+    assert articles._shared_pool is None
+    assert not any(process.is_alive() for process in processes)
 
 
 def test_no_pages_no_work(settings: Settings) -> None:
