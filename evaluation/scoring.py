@@ -344,18 +344,21 @@ def count_gold(gold_dicts: Iterable[Mapping]) -> dict[str, int]:
 # --- one label per text (CASE 2021, PLOVER) ----------------------------------------------------
 
 
-def top_event(events: Iterable[Event], taxonomy: Taxonomy) -> Event | None:
-    """The event we would report for a short text: highest confidence among the non-negated
-    ones, ties broken by the taxonomy's precedence."""
+def top_event(events: Iterable[Event], taxonomy: Taxonomy, margin: float = 0.0) -> Event | None:
+    """The event we would report for a short text: among the non-negated events whose
+    confidence is within ``margin`` of the best, the one of highest precedence (ACLED's rule
+    for one incident that fits several types), then the most confident."""
     candidates = [event for event in events if not event.negated]
     if not candidates:
         return None
+    best = max(event.confidence for event in candidates)
+    close = [event for event in candidates if event.confidence >= best - margin]
 
-    def rank(event: Event) -> tuple[float, int]:
+    def rank(event: Event) -> tuple[int, float]:
         sub = taxonomy.sub_events.get(event.sub_event_type)
-        return event.confidence, sub.precedence if sub else 0
+        return (sub.precedence if sub else 0), event.confidence
 
-    return max(candidates, key=rank)
+    return max(close, key=rank)
 
 
 def predict_case_label(events: Iterable[Event], taxonomy: Taxonomy) -> str:

@@ -73,7 +73,7 @@ class Tagger:
                  actors: ActorDictionary, gazetteer: Gazetteer, historical_days: int = 30) -> None:
         self.taxonomy = taxonomy
         self.triggers = triggers
-        self._trigger_regex = compile_triggers(triggers)
+        self._trigger_prefilter, self._trigger_regexes = compile_triggers(triggers)
         self.context = context
         self.actors = actors
         self.gazetteer = gazetteer
@@ -137,18 +137,23 @@ class Tagger:
         return True
 
     # ------------------------------------------------------------------ per sentence
-    def _candidates(self, sentence: Sentence) -> list[_Candidate]:
+    def _candidates(self, sentence: Sentence, context_text: str) -> list[_Candidate]:
+        """Trigger matches of a sentence; switches read ``context_text`` (the sentence, or the
+        whole snippet in snippet mode, where every sentence describes the same event)."""
         found: list[_Candidate] = []
-        for match in self._trigger_regex.finditer(sentence.text):
-            index = int(match.lastgroup[1:])  # type: ignore[index]
-            rule = self.triggers[index]
+        if not self._trigger_prefilter.search(sentence.text):
+            return found
+        for rule, regex in zip(self.triggers, self._trigger_regexes, strict=True):
+            match = regex.search(sentence.text)
+            if match is None:
+                continue
             if rule.veto is not None and rule.veto.search(sentence.text):
                 continue
             if rule.requires is not None and not rule.requires.search(sentence.text):
                 continue
             sub_event = rule.sub_event_type
             for pattern, switched in rule.switches:
-                if pattern.search(sentence.text):
+                if pattern.search(context_text):
                     sub_event = switched
                     break
             found.append(_Candidate(rule, sentence.start + match.start(), sentence.start + match.end(), sub_event))
@@ -157,7 +162,7 @@ class Tagger:
     def _tag_sentence(self, sentence: Sentence, text: str, published: date | None,
                       places: list[PlaceMention], actors: list[ActorMention],
                       article: _ArticleContext, doc_id: str | None, snippet: bool = False) -> _Found | None:
-        candidates = self._candidates(sentence)
+        candidates = self._candidates(sentence, text if snippet else sentence.text)
         if not candidates:
             return None
         s_text = sentence.text

@@ -133,11 +133,14 @@ def load_triggers(path: Path, sub_event_types: set[str]) -> list[TriggerRule]:
     return rules
 
 
-def compile_triggers(rules: list[TriggerRule]) -> re.Pattern[str]:
-    """One alternation over every rule, a named group per rule (``r0``, ``r1``...), so a
-    sentence is scanned once whatever the number of rules."""
-    parts = [f"(?P<r{i}>{'|'.join(f'(?:{p})' for p in rule.patterns)})" for i, rule in enumerate(rules)]
-    return re.compile(r"\b(?:" + "|".join(parts) + r")\b", _FLAGS)
+def compile_triggers(rules: list[TriggerRule]) -> tuple[re.Pattern[str], list[re.Pattern[str]]]:
+    """A prefilter alternation over every rule (most sentences match nothing and are
+    scanned once), and one pattern per rule, so a vetoed rule never hides another rule's
+    match of the same words."""
+    per_rule = [re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in rule.patterns) + r")\b", _FLAGS)
+                for rule in rules]
+    prefilter = re.compile("|".join(f"(?:{p.pattern})" for p in per_rule), _FLAGS)
+    return prefilter, per_rule
 
 
 def load_context(path: Path) -> ContextRules:
