@@ -43,7 +43,7 @@ _FIRST_PERSON = re.compile(r"\b(?:we|our forces|our troops|our units)\b", re.I)
 _PLURAL_NOUN_TRIGGER = re.compile(r"^[a-z -]+s$", re.I)
 _VIOLENT_TYPES = {"Battles", "Explosions/Remote violence", "Violence against civilians", "Riots", "Protests"}
 _STATE_DEFAULT_TYPES = {"armed_clash", "government_regains_territory", "arrests", "disrupted_weapons_use"}
-_DATELINE = re.compile(r"^\s*([A-Z][A-Za-z'’ .-]{2,40}?)(?:,\s*[A-Z][A-Za-z .]+)?\s*(?:\([^)]*\))?\s*[-–—:]\s")
+_DATELINE = re.compile(r"^[ \t]*([A-Z][A-Za-z'’ .-]{2,40}?)(?:,\s*[A-Z][A-Za-z .]+)?\s*(?:\([^)]*\))?\s*[-–—:]\s", re.M)
 
 
 @dataclass(frozen=True)
@@ -175,7 +175,7 @@ class Tagger:
         if violent_methods:
             candidates = methods
         s_places = [p for p in places if sentence.start <= p.start < sentence.end
-                    and p.start >= article.dateline_end]
+                    and not article.dateline_start <= p.start < article.dateline_end]
         s_actors = self._sentence_actors(sentence, actors)
         s_places = [p for p in s_places if not any(a.start <= p.start < a.end for a in s_actors
                                                     if not a.actor.is_generic)]
@@ -254,7 +254,8 @@ class Tagger:
             admin1=place.admin1 if place else None,
             admin1_code=place.admin1_code if place else None,
             admin2=place.admin2 if place else None,
-            location=place.name if place else None,
+            # a region-only mention names no location: admin1 with its capital's coordinates
+            location=place.name if place and place.kind not in {"admin1", "country"} else None,
             latitude=place.latitude if place else None,
             longitude=place.longitude if place else None,
             geo_precision=(place.precision if has_place else max(place.precision, 2)) if place else None,
@@ -478,6 +479,7 @@ class _ArticleContext:
     country: str | None
     admin1_counts: Counter[str | None]
     dateline: Place | None
+    dateline_start: int
     dateline_end: int
     place_mentions: list[tuple[int, Place]]
     dominant_armed: object | None
@@ -506,17 +508,18 @@ class _ArticleContext:
                 countries[mention.candidates[0].country] += 2
         country = countries.most_common(1)[0][0] if countries else country_hint
         dateline = None
-        match = _DATELINE.match(text[:200])
-        dateline_end = match.end() if match else 0
+        # the dateline opens the first body paragraph: "KIRKUK, Iraq (Wire) - ..."
+        match = _DATELINE.search(text[:800])
+        dateline_start, dateline_end = (match.start(), match.end()) if match else (0, 0)
         if match:
-            for mention in tagger.gazetteer.find(match.group(1)):
+            for mention in tagger.gazetteer.find(match.group(1).title() if match.group(1).isupper() else match.group(1)):
                 if mention.kind != "country":
                     dateline = mention.candidates[0]
                     break
         armed = Counter(a.actor for a in actors if not a.actor.is_generic
                         and a.actor.actor_type in {"rebel_group", "political_militia", "identity_militia"})
         dominant = armed.most_common(1)[0][0] if armed else None
-        return cls(country, admin1_counts, dateline, dateline_end, resolved, dominant, tagger)
+        return cls(country, admin1_counts, dateline, dateline_start, dateline_end, resolved, dominant, tagger)
 
     def place_for(self, sentence: Sentence) -> Place | None:
         """The place a sentence without one most likely refers to: the last specific place

@@ -28,6 +28,7 @@ _FEATURE_SUFFIXES = {
     "base", "sub-district", "subdistrict", "county", "state", "valley", "desert", "plains",
     "range", "air base", "airbase", "border crossing", "crossing",
 }
+_REGION_SUFFIXES = {"province", "provinces", "governorate", "governorates", "state", "region", "county"}
 _LOCATIVE = {"in", "at", "near", "of", "outside", "from", "to", "around", "into", "towards",
              "toward", "across", "between", "and", "on", "inside", "west", "east", "north", "south"}
 _PRECISION_BY_KIND = {
@@ -176,8 +177,9 @@ class Gazetteer:
             key = folded[start:end]
             if key in self.ambiguous and not locative:
                 continue
-            end = self._extend_suffix(folded, end)
-            raw.append(PlaceMention(candidates, start, end, text[start:end], locative))
+            extended = self._extend_suffix(folded, end)
+            candidates = self._by_suffix(candidates, folded[end:extended].strip())
+            raw.append(PlaceMention(candidates, start, extended, text[start:extended], locative))
         raw.sort(key=lambda m: (m.start, -(m.end - m.start)))
         kept: list[PlaceMention] = []
         for mention in raw:
@@ -185,6 +187,16 @@ class Gazetteer:
                 continue
             kept.append(mention)
         return kept
+
+    @staticmethod
+    def _by_suffix(candidates: tuple[Place, ...], suffix: str) -> tuple[Place, ...]:
+        """Basra the city or Basra the province: "province" (or similar) after the name
+        means the region; otherwise the town, as news usually means."""
+        regions = tuple(c for c in candidates if c.kind == "admin1")
+        others = tuple(c for c in candidates if c.kind != "admin1")
+        if not regions or not others:
+            return candidates
+        return regions if suffix in _REGION_SUFFIXES else others
 
     @staticmethod
     def _extend_suffix(folded: str, end: int) -> int:
