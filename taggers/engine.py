@@ -73,7 +73,7 @@ class Tagger:
                  actors: ActorDictionary, gazetteer: Gazetteer, historical_days: int = 30) -> None:
         self.taxonomy = taxonomy
         self.triggers = triggers
-        self._trigger_prefilter, self._trigger_regexes = compile_triggers(triggers)
+        self._compiled = compile_triggers(triggers)
         self.context = context
         self.actors = actors
         self.gazetteer = gazetteer
@@ -114,7 +114,7 @@ class Tagger:
                 continue  # headlines and sub-headings repeat the body; they are context only
             if events and self._apply_claim(sentence, actors, events):
                 continue
-            found = self._tag_sentence(sentence, text, published, places, actors, article, doc_id, snippet)
+            found = self._tag_sentence(sentence, text, folded, published, places, actors, article, doc_id, snippet)
             if found is not None and (snippet or found.event.confidence >= min_confidence):
                 events.append(found)
         return [f.event for f in events] if snippet else _merge_mentions(events)
@@ -137,14 +137,13 @@ class Tagger:
         return True
 
     # ------------------------------------------------------------------ per sentence
-    def _candidates(self, sentence: Sentence, context_text: str) -> list[_Candidate]:
+    def _candidates(self, sentence: Sentence, context_text: str, folded: str) -> list[_Candidate]:
         """Trigger matches of a sentence; switches read ``context_text`` (the sentence, or the
         whole snippet in snippet mode, where every sentence describes the same event)."""
         found: list[_Candidate] = []
-        if not self._trigger_prefilter.search(sentence.text):
-            return found
-        for rule, regex in zip(self.triggers, self._trigger_regexes, strict=True):
-            match = regex.search(sentence.text)
+        for index in sorted(self._compiled.rules_to_run(folded[sentence.start:sentence.end])):
+            rule = self.triggers[index]
+            match = self._compiled.regexes[index].search(sentence.text)
             if match is None:
                 continue
             if rule.veto is not None and rule.veto.search(sentence.text):
@@ -159,10 +158,10 @@ class Tagger:
             found.append(_Candidate(rule, sentence.start + match.start(), sentence.start + match.end(), sub_event))
         return found
 
-    def _tag_sentence(self, sentence: Sentence, text: str, published: date | None,
+    def _tag_sentence(self, sentence: Sentence, text: str, folded: str, published: date | None,
                       places: list[PlaceMention], actors: list[ActorMention],
                       article: _ArticleContext, doc_id: str | None, snippet: bool = False) -> _Found | None:
-        candidates = self._candidates(sentence, text if snippet else sentence.text)
+        candidates = self._candidates(sentence, text if snippet else sentence.text, folded)
         if not candidates:
             return None
         s_text = sentence.text

@@ -6,9 +6,13 @@ edits a rule file sees exactly what to fix."""
 from __future__ import annotations
 
 import re
+import re._constants as sre_constants  # the stdlib regex parser: exact literal prefixes of a rule
+import re._parser as sre_parser
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+import ahocorasick
 
 from core.errors import RuleError
 
@@ -133,14 +137,82 @@ def load_triggers(path: Path, sub_event_types: set[str]) -> list[TriggerRule]:
     return rules
 
 
-def compile_triggers(rules: list[TriggerRule]) -> tuple[re.Pattern[str], list[re.Pattern[str]]]:
-    """A prefilter alternation over every rule (most sentences match nothing and are
-    scanned once), and one pattern per rule, so a vetoed rule never hides another rule's
-    match of the same words."""
-    per_rule = [re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in rule.patterns) + r")\b", _FLAGS)
-                for rule in rules]
-    prefilter = re.compile("|".join(f"(?:{p.pattern})" for p in per_rule), _FLAGS)
-    return prefilter, per_rule
+@dataclass(frozen=True)
+class CompiledTriggers:
+    """Per-rule patterns behind an exact keyword prefilter: every match of a rule starts with
+    one of its literal prefixes (computed from the parsed pattern), so a sentence is only run
+    against the rules whose prefixes occur in it at a word start. Rules whose matches can
+    start without a literal are always run."""
+
+    regexes: tuple[re.Pattern[str], ...]
+    prefixes: ahocorasick.Automaton
+    always: frozenset[int]
+
+    def rules_to_run(self, folded_sentence: str) -> set[int]:
+        hits = set(self.always)
+        for end, (length, indices) in self.prefixes.iter(folded_sentence):
+            start = end - length + 1
+            if start == 0 or not folded_sentence[start - 1].isalnum():
+                hits.update(indices)
+        return hits
+
+
+def compile_triggers(rules: list[TriggerRule]) -> CompiledTriggers:
+    regexes = tuple(re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in rule.patterns) + r")\b", _FLAGS)
+                    for rule in rules)
+    automaton = ahocorasick.Automaton()
+    table: dict[str, set[int]] = {}
+    always: set[int] = set()
+    for index, rule in enumerate(rules):
+        for pattern in rule.patterns:
+            found = literal_prefixes(pattern)
+            if found is None:
+                always.add(index)
+                continue
+            for prefix in found:
+                table.setdefault(prefix, set()).add(index)
+    for prefix, indices in table.items():
+        automaton.add_word(prefix, (len(prefix), frozenset(indices)))
+    if table:
+        automaton.make_automaton()
+    return CompiledTriggers(regexes, automaton, frozenset(always))
+
+
+def literal_prefixes(pattern: str, limit: int = 8) -> set[str] | None:
+    """Lowercase literal prefixes with which every match of ``pattern`` begins, or None when
+    a match may begin with no literal (a character class, say)."""
+    found = _prefixes(list(sre_parser.parse(pattern, _FLAGS)), 0, limit)
+    return None if found is None or "" in found else found
+
+
+def _prefixes(tokens: list, i: int, limit: int) -> set[str] | None:
+    if i >= len(tokens):
+        return {""}
+    op, av = tokens[i]
+    if op is sre_constants.AT:  # \b and anchors match no character
+        return _prefixes(tokens, i + 1, limit)
+    if op is sre_constants.LITERAL:
+        if limit == 0:
+            return {""}
+        rest = _prefixes(tokens, i + 1, limit - 1) or {""}
+        return {chr(av).lower() + r for r in rest}
+    if op is sre_constants.SUBPATTERN:
+        return _prefixes(list(av[3]), 0, limit)
+    if op is sre_constants.BRANCH:
+        union: set[str] = set()
+        for alternative in av[1]:
+            found = _prefixes(list(alternative), 0, limit)
+            if found is None:
+                return None
+            union |= found
+        return union
+    if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
+        inner = _prefixes(list(av[2]), 0, limit)
+        if av[0] == 0:  # optional: the match may start with what follows instead
+            rest = _prefixes(tokens, i + 1, limit)
+            return None if inner is None or rest is None else inner | rest
+        return inner
+    return {""}
 
 
 def load_context(path: Path) -> ContextRules:
