@@ -55,7 +55,7 @@ class _Found:
 
 # "the attack", "Saturday's bombing": a reference to an incident already told
 _ANAPHOR = re.compile(r"(?:\b(?:the|this|that|these|those)|'s|’s)\s+(?:\w+\s+)?$", re.I)
-_SEPARATE = re.compile(r"\b(?:separate(?:ly)?|another|elsewhere|meanwhile|in a second|a second|earlier|also)\b", re.I)
+_SEPARATE = re.compile(r"\b(?:separate(?:ly)?|another|elsewhere|meanwhile|in a second|a second)\b", re.I)
 
 
 @dataclass
@@ -311,11 +311,12 @@ class Tagger:
         rel_end = cand.end - sentence.start
         rel_start = cand.start - sentence.start
         passive = _PASSIVE_BY.search(sentence.text, max(0, rel_start - 30))
-        if passive and passive.start() <= rel_end + 5 and passive.end() >= rel_start:
+        # "were killed by X" around the trigger, or "were killed by a roadside bomb" just before it
+        if passive and passive.start() <= rel_end + 5 and passive.end() >= rel_start - 12:
             by = _BY.search(sentence.text, passive.start())
             by_pos = sentence.start + (by.end() if by else passive.end())
             # the agent is the phrase right after "by", not any actor later in the sentence
-            agents = [a for a in actors if by_pos <= a.start <= by_pos + 40]
+            agents = [a for a in actors if by_pos <= a.start <= by_pos + 60]
             patients = [a for a in actors if a.end <= cand.start]
             return (agents[0] if agents else None), (patients[-1] if patients else None)
         if _PASSIVE_NO_AGENT.search(sentence.text[max(0, rel_start - 25):rel_start]):

@@ -1,0 +1,90 @@
+"""Engine behaviour on sentences written for the test (ACLED coding rules)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from taggers.engine import Tagger
+
+PUBLISHED = date(2026, 11, 18)  # a Wednesday
+
+
+@pytest.fixture(scope="module")
+def tagger() -> Tagger:
+    return Tagger.load()
+
+
+def _one(tagger, text, published=PUBLISHED):
+    events = tagger.tag(text, published, doc_id="t")
+    assert len(events) == 1, events
+    return events[0]
+
+
+def test_airstrike_with_range_place_and_date(tagger):
+    e = _one(tagger, "Coalition airstrikes on caves in the Hamrin Mountains of Saladin province on Wednesday "
+                     "killed at least 5 to 10 ISIS fighters, the coalition said.")
+    assert (e.event_type, e.sub_event_type) == ("Explosions/Remote violence", "air_drone_strike")
+    assert (e.actor1, e.actor2) == ("International coalition", "Islamic State")
+    assert (e.country, e.admin1, e.admin1_code, e.location) == ("IRQ", "Salah al-Din", "IQ-SD", "Hamrin mountains")
+    assert e.latitude and e.longitude
+    assert (e.fatalities, e.fatalities_high, e.event_date, e.date_precision) == (5, 10, PUBLISHED, "day")
+    assert e.evidence.startswith("Coalition airstrikes") and (e.char_start, e.rule_id) == (0, "air_drone_strike.airstrike")
+
+
+def test_attack_on_police_is_armed_clash(tagger):
+    e = _one(tagger, "ISIS militants killed an Iraqi federal police officer at a checkpoint in Hawija, western Kirkuk on Monday.")
+    assert (e.sub_event_type, e.actor1, e.actor2, e.fatalities) == ("armed_clash", "Islamic State", "Iraqi police", 1)
+    assert (e.admin1, e.location, e.event_date) == ("Kirkuk", "Hawija", date(2026, 11, 16))
+
+
+def test_attack_on_civilians_is_attack(tagger):
+    e = _one(tagger, "Gunmen shot dead three shepherds near Tuz Khurmatu on Tuesday, police said.")
+    assert (e.event_type, e.sub_event_type, e.fatalities) == ("Violence against civilians", "attack", 3)
+
+
+def test_passive_voice_roles(tagger):
+    e = _one(tagger, "Two Iraqi soldiers were killed by a roadside bomb planted by Islamic State militants in Tarmiyah on Sunday.")
+    assert e.sub_event_type == "remote_explosive_landmine_ied"
+    assert e.actor2 == "Iraqi army"
+
+
+def test_threat_is_not_an_event(tagger):
+    assert tagger.tag("The group threatened to attack Kirkuk on Friday.", PUBLISHED) == []
+
+
+def test_disaster_is_not_an_event(tagger):
+    assert tagger.tag("An earthquake killed 12 people in Erbil on Monday.", PUBLISHED) == []
+
+
+def test_background_year_is_historical(tagger):
+    e = _one(tagger, "ISIS seized Mosul and large parts of Nineveh in June 2014.")
+    assert e.historical and e.sub_event_type == "non_state_actor_overtakes_territory"
+
+
+def test_denial_is_negated(tagger):
+    e = _one(tagger, "The PKK denied carrying out the bombing that killed four soldiers in Sirnak on Tuesday.")
+    assert e.negated
+
+
+def test_no_casualties_reported(tagger):
+    e = _one(tagger, "Two rockets hit Ain al-Asad air base in Anbar on Tuesday night; no casualties were reported.")
+    assert e.sub_event_type == "shelling_artillery_missile_attack" and e.fatalities is None
+
+
+def test_protest_crowd_is_actor1(tagger):
+    e = _one(tagger, "Security forces fired tear gas at hundreds of protesters in Basra on Monday.")
+    assert e.sub_event_type == "protest_with_intervention"
+    assert (e.actor1, e.actor2) == ("Protesters (Iraq)", "Iraqi security forces")
+
+
+def test_follow_up_sentences_merge(tagger):
+    events = tagger.tag("A car bomb exploded at a market in Kirkuk on Monday, killing six civilians. "
+                        "The bombing also wounded 20 people, officials said.", PUBLISHED)
+    assert len(events) == 1 and events[0].injured == 20
+
+
+def test_sports_metaphor_is_not_an_event(tagger):
+    assert tagger.tag("The striker fired twice as Zawraa killed off the match against Talaba in Baghdad on Friday.",
+                      PUBLISHED) == []
