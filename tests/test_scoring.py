@@ -413,7 +413,7 @@ class KeywordTagger:
     def __init__(self) -> None:
         self.calls: list[tuple[str, date | None, str | None, str | None]] = []
 
-    def tag(self, text, published, title=None, doc_id=None):
+    def tag(self, text, published, title=None, doc_id=None, snippet=False):
         self.calls.append((text, published, title, doc_id))
         if "explode" in text:
             raise RuntimeError("tagger bug")
