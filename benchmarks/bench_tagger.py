@@ -19,7 +19,6 @@ import json
 import resource
 import time
 from datetime import date
-from pathlib import Path
 
 import trafilatura
 

@@ -22,7 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from core.errors import NewsEventsError, TerminalError, TransientError
-from core.records import EVENT_FIELDS, Event
+from core.records import Event
 from core.settings import PROJECT_ROOT, describe_settings, load_settings
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_TRANSIENT = 0, 1, 2, 3
@@ -58,7 +58,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     with err.status("running the ingest flow (first start of Prefect can take ~20 s)"):
         summary = ingest(feeds_file=str(args.feeds) if args.feeds else None,
-                         db_path=str(args.db) if args.db else None)
+                         db_path=str(args.db) if args.db else None, force=args.force)
     _print_summary(summary, args.json)
     return EXIT_OK
 
@@ -77,7 +77,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         started = time.perf_counter()
         with err.status("running the ingest flow on the demo feeds (first Prefect start can take ~20 s)"):
             summary = ingest(feeds_file=str(feeds_file), db_path=str(settings.db_path),
-                             allow_private_networks=True, per_host_delay=0.0)
+                             allow_private_networks=True, per_host_delay=0.0, force=True)
         elapsed = time.perf_counter() - started
     from storage import reads
     from storage.db import open_db
@@ -93,7 +93,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for column in ("date", "type", "actors", "place", "fatalities"):
         table.add_column(column, overflow="fold")
     for e in events:
-        actors = " → ".join(a for a in (e.get("actor1"), e.get("actor2")) if a) or "-"
+        actors = (e.get("actor1") or "?") + (f" → {e['actor2']}" if e.get("actor2") else "")
         place = ", ".join(p for p in (e.get("location"), e.get("admin1"), e.get("country")) if p) or "-"
         fatalities = "-" if e.get("fatalities") is None else str(e["fatalities"]) + (
             f"-{e['fatalities_high']}" if e.get("fatalities_high") else "")
@@ -242,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Poll the feeds of FILE, fetch, extract, tag and store, once, without a Prefect server.")
     run.add_argument("--feeds", type=Path, help="feed registry TOML (default: config/feeds.toml)")
     run.add_argument("--db", type=Path, help="DuckDB file (default: data/newsevents.duckdb)")
+    run.add_argument("--force", action="store_true", help="poll every feed now, ignoring schedules and backoff")
     run.add_argument("--json", action="store_true", help="print the run summary as JSON")
     run.set_defaults(func=cmd_run)
 

@@ -10,7 +10,6 @@ import logging
 import uuid
 from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
@@ -34,16 +33,17 @@ def quiet_http_logs() -> None:
 
 @flow(name="ingest", log_prints=False, validate_parameters=True)
 def ingest(feeds_file: str | None = None, db_path: str | None = None,
-           allow_private_networks: bool | None = None, per_host_delay: float | None = None) -> dict:
-    """Poll every due feed of ``feeds_file``, fetch and extract new articles, tag events and
-    store everything in ``db_path``. Returns the run summary as a dict."""
+           allow_private_networks: bool | None = None, per_host_delay: float | None = None,
+           force: bool = False) -> dict:
+    """Poll every due feed of ``feeds_file`` (``force``: every feed, now), fetch and extract
+    new articles, tag events and store everything in ``db_path``. Returns the run summary."""
     quiet_http_logs()
     settings = load_settings(feeds_file=feeds_file, db_path=db_path,
                              allow_private_networks=allow_private_networks, per_host_delay=per_host_delay)
-    return run_ingest(settings)
+    return run_ingest(settings, force=force)
 
 
-def run_ingest(settings: Settings) -> dict:
+def run_ingest(settings: Settings, force: bool = False) -> dict:
     logger = get_run_logger()
     run_id = str(flow_run.id or uuid.uuid4())
     started = datetime.now(UTC)
@@ -52,7 +52,7 @@ def run_ingest(settings: Settings) -> dict:
         writes.start_run(conn, run_id, "ingest", started,
                          {"feeds_file": str(settings.feeds_file), "db_path": str(settings.db_path)})
     states = tasks.read_feed_states(settings)
-    polls = tasks.poll_feeds(settings, sources, states)
+    polls = tasks.poll_feeds(settings, sources, states, force)
     feed_polls = [p for p, _ in polls]
     items = tasks.select_new_items(settings, feed_polls)
     fetched = tasks.fetch_articles(settings, items) if items else []
@@ -142,6 +142,3 @@ def report(summary: RunSummary) -> None:
     create_markdown_artifact(markdown="\n".join(lines), key="ingest-summary",
                              description="Counts per stage and per feed")
 
-
-def feeds_path(path: str | None) -> Path | None:
-    return Path(path) if path else None

@@ -28,11 +28,12 @@ def read_feed_states(settings: Settings) -> dict[str, FeedState]:
         return reads.feed_states(conn)
 
 
-def poll(settings: Settings, sources: Sequence[FeedSource],
-         states: dict[str, FeedState]) -> list[tuple[FeedPoll, FeedState]]:
+def poll(settings: Settings, sources: Sequence[FeedSource], states: dict[str, FeedState],
+         force: bool = False) -> list[tuple[FeedPoll, FeedState]]:
+    """Poll the feeds that are due (``force``: all of them, ignoring backoff)."""
     async def _run() -> list[tuple[FeedPoll, FeedState]]:
         async with PoliteClient(settings) as client:
-            return await poll_feeds(client, list(sources), states, datetime.now(UTC))
+            return await poll_feeds(client, list(sources), states, datetime.now(UTC), only_due=not force)
     return asyncio.run(_run())
 
 

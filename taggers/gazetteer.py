@@ -9,7 +9,6 @@ when it is not a listed place); names listed as ambiguous need a preposition bef
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass

@@ -33,7 +33,8 @@ def test_ingest_demo_corpus_is_complete_and_idempotent(prefect_harness, tmp_path
         with open_db(db, read_only=True) as conn:
             counts_first = reads.table_counts(conn)
             events = reads.recent_events(conn, limit=500)
-        second = ingest(feeds_file=str(feeds), db_path=str(db), allow_private_networks=True, per_host_delay=0.0)
+        second = ingest(feeds_file=str(feeds), db_path=str(db), allow_private_networks=True, per_host_delay=0.0,
+                        force=True)
         with open_db(db, read_only=True) as conn:
             counts_second = reads.table_counts(conn)
 
@@ -45,6 +46,7 @@ def test_ingest_demo_corpus_is_complete_and_idempotent(prefect_harness, tmp_path
     sub_types = {e["sub_event_type"] for e in events}
     assert {"air_drone_strike", "remote_explosive_landmine_ied", "suicide_bomb"} <= sub_types
     # the second run finds nothing new and leaves the same rows (fetch log and runs grow by design)
+    assert second["feeds_polled"] == 5 and second["items_seen"] == first["items_seen"]
     assert second["items_new"] == 0 and second["articles_extracted"] == 0
     for table in ("articles", "events", "feed_items", "feeds"):
         assert counts_second[table] == counts_first[table], table
