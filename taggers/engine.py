@@ -231,6 +231,8 @@ class Tagger:
         confidence += 0.05 * has_named_actor - 0.1 * hedged - 0.1 * nominal_plural
         if not has_place and place is None:
             confidence -= 0.1
+        if country is None:
+            confidence -= 0.15  # no country anywhere in the article: not a row analysts can place
         confidence = round(max(0.0, min(1.0, confidence)), 3)
 
         event_date = chosen_date.value if chosen_date else published
