@@ -21,6 +21,7 @@ ACTOR_TYPES = {
 ARMED_TYPES = {"state_forces", "rebel_group", "political_militia", "identity_militia", "external_forces"}
 _ACRONYM = re.compile(r"^[A-Z][A-Z0-9-]{1,5}$")
 _ACTOR_COLUMNS = ["name", "actor_type", "country", "aliases", "valid_from", "valid_to", "notes"]
+_ROLE_HINTS = {"", "target_only", "needs_demonym", "anonymous"}
 _GENERIC_COLUMNS = ["phrase", "actor_template", "actor_type", "role_hint", "notes"]
 
 
@@ -33,7 +34,8 @@ class Actor:
     valid_to: date | None = None
     template: str | None = None  # generic actors: "{demonym} army"
     role_hint: str | None = None  # "target_only": almost always victims; "needs_demonym":
-    # only an actor when a demonym stands before it ("Iraqi jets"), since bare "jets" may be anyone's
+    # only an actor when a demonym stands before it ("Iraqi jets"), since bare "jets" may be anyone's;
+    # "anonymous": the text says the perpetrator is unknown ("gunmen"), never resolved to a named group
 
     @property
     def is_generic(self) -> bool:
@@ -145,9 +147,9 @@ def load_actors(rules_dir: Path) -> ActorDictionary:
             raise RuleError(generic_path, line, "phrase and actor_template are required")
         if row["actor_type"] and row["actor_type"] not in ACTOR_TYPES:
             raise RuleError(generic_path, line, f"actor_type {row['actor_type']!r} not in {sorted(ACTOR_TYPES)}")
-        if row["role_hint"] not in {"", "target_only", "needs_demonym"}:
+        if row["role_hint"] not in _ROLE_HINTS:
             raise RuleError(generic_path, line,
-                            f"role_hint must be empty, target_only or needs_demonym, got {row['role_hint']!r}")
+                            f"role_hint must be empty or one of {sorted(_ROLE_HINTS - {''})}, got {row['role_hint']!r}")
         unknown = set(re.findall(r"{(\w+)}", row["actor_template"])) - {"demonym", "country"}
         if unknown:
             raise RuleError(generic_path, line, f"unknown placeholder {sorted(unknown)} (use {{demonym}} or {{country}})")

@@ -168,6 +168,9 @@ class Tagger:
         ctx = self.context
         if ctx.not_political.search(s_text) or (not snippet and ctx.hypothetical.search(s_text)):
             return None
+        # roles come from the first trigger of the sentence, usually the main verb ("killed four
+        # militants in a clash"): a later noun trigger sits in a phrase, not in the clause
+        first = min(candidates, key=lambda c: c.start)
         methods = [c for c in candidates if not c.rule.outcome]
         violent_methods = [c for c in methods
                            if self.taxonomy.sub_events[c.sub_event_type].event_type in _VIOLENT_TYPES]
@@ -184,7 +187,7 @@ class Tagger:
 
         best: tuple[int, _Candidate, str | None, str | None, ActorMention | None, ActorMention | None] | None = None
         for cand in candidates:
-            a1, a2 = self._roles(sentence, cand, s_actors)
+            a1, a2 = self._roles(sentence, first if cand.rule.outcome or first.rule.outcome else cand, s_actors)
             sub_event = self._switch_by_actors(cand, a1, a2)
             rank = self.taxonomy.sub_events[sub_event].precedence
             if best is None or rank > best[0]:
@@ -324,8 +327,12 @@ class Tagger:
         if _PASSIVE_NO_AGENT.search(sentence.text[max(0, rel_start - 25):rel_start]):
             # "four women were killed when gunmen opened fire": the victim comes first
             agent = next((a for a in after if a.actor.is_armed), None)
+            if agent is None and len({a.actor for a in before}) >= 2:
+                return before[-1], before[0]  # "two soldiers and three militants were killed"
             return agent, (before[-1] if before else None)
-        actor1 = next((a for a in reversed(before) if a.actor.role_hint != "target_only"), None)
+        # the clause subject: the first actor before the trigger ("CTS forces backed by army
+        # helicopters killed four militants" → CTS), skipping victim-only words
+        actor1 = next((a for a in before if a.actor.role_hint != "target_only"), None)
         actor2 = after[0] if after else None
         if actor1 is None and before and actor2 is None:
             actor2 = before[-1]  # "three civilians were killed": the only actor is the victim
@@ -374,7 +381,8 @@ class Tagger:
         if not actor.is_generic:
             return actor.name, actor.actor_type, actor.country
         template = actor.template or actor.name
-        if template == _UNIDENTIFIED and article.dominant_armed is not None:
+        if template == _UNIDENTIFIED and actor.role_hint != "anonymous" and article.dominant_armed is not None:
+            # "militants", "terrorists": the article's main armed group; "gunmen" stay unidentified
             dominant = article.dominant_armed
             return dominant.name, dominant.actor_type, dominant.country
         demonym_country = self._demonym_before(text, mention)

@@ -106,8 +106,25 @@ def parse_number(phrase: str) -> int | None:
         return None
 
 
+def _both_sides(kind: str) -> re.Pattern[str]:
+    # "two soldiers and three militants were killed": ACLED sums the dead of all sides
+    low2 = RANGE.replace("?P<low>", "?P<low2>").replace("?P<high>", "?P<high2>")
+    return re.compile(
+        rf"\b{RANGE}\s+{_ADJ}{_PERSON}\s+and\s+{low2}\s+{_ADJ}{_PERSON}\s+(?:were|have\s+been|had\s+been)\s+"
+        rf"(?:reportedly\s+|also\s+)?{_VERBS[kind]}\b", re.I)
+
+
+_SUMS = {kind: _both_sides(kind) for kind in ("killed", "injured")}
+
+
 def find_count(sentence: str, kind: str) -> Count | None:
     """The first count of ``kind`` (killed | injured | arrested | kidnapped) in the sentence."""
+    if kind in _SUMS:
+        both = _SUMS[kind].search(sentence)
+        if both is not None:
+            first, second = parse_number(both.group("low")), parse_number(both.group("low2"))
+            if first is not None and second is not None:
+                return Count(first + second, None, both.start(), both.end())
     best: Count | None = None
     for pattern in _PATTERNS[kind]:
         for match in pattern.finditer(sentence):
