@@ -23,7 +23,7 @@ from core.settings import Settings, load_settings
 from taggers.actors import ActorDictionary, ActorMention, load_actors
 from taggers.dates import DateMention, find_dates
 from taggers.gazetteer import Gazetteer, Place, PlaceMention, load_gazetteer
-from taggers.quantities import find_count, no_casualties_reported
+from taggers.quantities import Count, find_count, no_casualties_reported
 from taggers.rules import (
     ContextRules,
     TriggerRule,
@@ -51,6 +51,7 @@ class _Found:
     event: Event
     weak: bool  # no date, count or place of its own: likely a follow-up mention
     separate: bool  # the sentence says it is another incident ("in a separate attack")
+    outcome_only: bool = False  # only a result word fired ("No one was killed."): joins the latest incident
 
 
 # "the attack", "Saturday's bombing": a reference to an incident already told
@@ -210,8 +211,10 @@ class Tagger:
 
         killed = find_count(s_text, "killed")
         injured = find_count(s_text, "injured")
-        if no_casualties_reported(s_text):
-            killed = None
+        if no_casualties_reported(s_text):  # stated, so zero rather than unknown (ACLED codes 0)
+            killed = Count(0, None, 0, 0)
+            if re.search(r"\bno\s+(?:one|injuries|casualties)\b[^.]*\b(?:hurt|injured|wounded|injuries|casualties)", s_text, re.I):
+                injured = Count(0, None, 0, 0)
         chosen_date = _nearest(dates, cand.start - sentence.start)
         historical = self._is_historical(chosen_date, published, s_text, dates)
         negated = bool(ctx.negated.search(s_text))
@@ -280,7 +283,7 @@ class Tagger:
             tagger_version=self.version,
         )
         weak = anaphoric or not (has_date or has_place)
-        return _Found(event, weak=weak, separate=bool(_SEPARATE.search(s_text)))
+        return _Found(event, weak=weak, separate=bool(_SEPARATE.search(s_text)), outcome_only=cand.rule.outcome)
 
     # ------------------------------------------------------------------ actors
     def _sentence_actors(self, sentence: Sentence, actors: list[ActorMention]) -> list[ActorMention]:
@@ -422,6 +425,11 @@ class Tagger:
         regions = [p for p in s_places if p.kind == "admin1"]
         region_names = {c.admin1 for p in regions for c in p.candidates}
         if specific:
+            # "Baghdad's Karrada district": the possessive names the container, not the place
+            inner = [p for i, p in enumerate(specific)
+                     if not (i + 1 < len(specific) and sentence.text[p.end - sentence.start:p.end - sentence.start + 2]
+                             in ("'s", "’s"))]
+            specific = inner or specific
             chosen = next((p for p in specific if p.locative), specific[0])
             return self._pick_candidate(chosen, region_names, article)
         if regions:
@@ -560,7 +568,9 @@ def _merge_mentions(found: list[_Found]) -> list[Event]:
         target = None
         if not item.separate and not event.historical:
             same_kind = [m for m in merged if not m.historical and m.negated == event.negated]
-            if item.weak:
+            if item.weak and item.outcome_only:
+                target = same_kind[-1] if same_kind else None
+            elif item.weak:
                 target = next((m for m in reversed(same_kind) if m.event_type == event.event_type), None)
             else:
                 target = next((m for m in reversed(same_kind) if _same_incident(m, event)), None)

@@ -79,7 +79,8 @@ def _compile(kind: str) -> list[re.Pattern[str]]:
 _PATTERNS = {kind: _compile(kind) for kind in _VERBS}
 _NO_CASUALTIES = re.compile(
     r"\bno\s+(?:one|casualties|injuries|deaths|fatalities)\s+(?:was|were)\s+reported\b|"
-    r"\bno\s+(?:one|body)\s+was\s+(?:hurt|killed|injured)\b|\bwithout\s+casualties\b",
+    r"\bno\s+(?:one|body)\s+was\s+(?:hurt|killed|injured)\b|\bwithout\s+casualties\b|"
+    r"\bthere\s+were\s+no\s+(?:casualties|injuries|deaths|fatalities)\b|\bno\s+(?:casualties|injuries|deaths)\s+(?:were\s+)?(?:reported|caused)\b",
     re.I,
 )
 

@@ -70,7 +70,7 @@ def test_denial_is_negated(tagger):
 
 def test_no_casualties_reported(tagger):
     e = _one(tagger, "Two rockets hit Ain al-Asad air base in Anbar on Tuesday night; no casualties were reported.")
-    assert e.sub_event_type == "shelling_artillery_missile_attack" and e.fatalities is None
+    assert e.sub_event_type == "shelling_artillery_missile_attack" and e.fatalities == 0
 
 
 def test_protest_crowd_is_actor1(tagger):
