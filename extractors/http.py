@@ -702,6 +702,7 @@ class PoliteClient:
         status = response.status_code
         trace.status = status
         if status in REDIRECT_STATUSES or status == 304:
+            await _drain(response)
             return _Reply(target, status, response.headers, b"")
         if status == 429 or status >= 500:
             retry_after = parse_retry_after(response.headers.get("retry-after"))
@@ -843,3 +844,16 @@ def _translate(exc: httpx.HTTPError, target: httpx.URL) -> NewsEventsError:
     if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
         return FetchFailed(message, "invalid_url")
     return FetchFailed(message, "network_error")
+
+
+_DRAIN_LIMIT = 64 * 1024
+
+
+async def _drain(response: httpx.Response) -> None:
+    """Read the (normally empty) body of a 304 or redirect so the connection goes back to the
+    keep-alive pool instead of being closed; a body past 64 KiB is abandoned with the connection."""
+    read = 0
+    async for raw in response.aiter_raw():
+        read += len(raw)
+        if read > _DRAIN_LIMIT:
+            break
