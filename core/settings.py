@@ -63,6 +63,11 @@ class Settings:
     rules_dir: Path = _setting(
         PROJECT_ROOT / "taggers" / "rules", "Directory of tagger rule packs."
     )
+    gazetteer_extra: str = _setting(
+        "",
+        "User gazetteer files made by 'newsevents gazetteer import', separated by ':'; "
+        "searched before the embedded GeoNames table.",
+    )
     historical_days: int = _setting(
         30, "Events more than this many days before publication are flagged historical."
     )

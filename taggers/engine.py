@@ -12,6 +12,7 @@ once; ``tag`` is a pure function of its arguments.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -91,7 +92,7 @@ class Tagger:
             triggers=load_triggers(rules_dir / "triggers.toml", set(taxonomy.sub_events)),
             context=load_context(rules_dir / "context.toml"),
             actors=load_actors(rules_dir),
-            gazetteer=load_gazetteer(),
+            gazetteer=load_gazetteer(extra=[Path(p) for p in settings.gazetteer_extra.split(os.pathsep) if p]),
             historical_days=settings.historical_days,
         )
 
@@ -106,7 +107,7 @@ class Tagger:
             return []
         folded = fold(text)
         sentences = split_sentences(text)
-        places = self.gazetteer.find(text, folded)
+        places = self.gazetteer.find(text, folded, countries=[country_hint] if country_hint else ())
         actors = self.actors.find(text, folded)
         article = _ArticleContext.build(self, text, title, sentences, places, actors, country_hint)
         events: list[Event] = []

