@@ -125,13 +125,15 @@ def main(argv: Sequence[str] | None = None) -> dict:
         parser.error(f"no Zyte benchmark at {args.corpus}")
 
     pages = load_pages(args.corpus, args.limit) * args.repeat
+    loadavg_before = os.getloadavg()[0]
     rates = measure(pages, args.workers)
     pool = rates["extract_articles_pool"]
     result = {
         "pages": len(pages),
         "workers": args.workers,
         "cpu_count": os.cpu_count(),
-        "loadavg_before": os.getloadavg()[0],
+        "loadavg_before": loadavg_before,
+        "loadavg_after": os.getloadavg()[0],  # includes this run's own load
         "docs_per_second": {k: round(v, 1) for k, v in rates.items()},
         "pool_vs_trafilatura_extract": round(pool / rates["trafilatura_extract"], 2),
         "pool_vs_trafilatura_extract_with_metadata": round(
@@ -144,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
         return result
     print(
         f"{len(pages)} pages, {args.workers} workers, {os.cpu_count()} CPUs, "
-        f"load average {result['loadavg_before']:.2f}"
+        f"load average {result['loadavg_before']:.2f} before, {result['loadavg_after']:.2f} after"
     )
     for name, rate in rates.items():
         print(f"  {name:<36} {rate:7.1f} docs/s")

@@ -68,6 +68,15 @@ class Settings:
         "User gazetteer files made by 'newsevents gazetteer import', separated by ':'; "
         "searched before the embedded GeoNames table.",
     )
+    raw_html_retention_days: int = _setting(
+        90, "Raw HTML of articles first stored longer ago than this is dropped by maintenance."
+    )
+    export_dir: Path = _setting(
+        PROJECT_ROOT / "data" / "exports", "Directory of the Parquet exports of the analyst views."
+    )
+    stale_after_minutes: int = _setting(
+        60, "`newsevents status` exits 1 when no ingest succeeded for this many minutes."
+    )
     historical_days: int = _setting(
         30, "Events more than this many days before publication are flagged historical."
     )
@@ -101,7 +110,7 @@ def load_settings(environ: dict[str, str] | None = None, **overrides) -> Setting
         if key in environ:
             values[f.name] = _coerce(environ[key], _KINDS[str(f.type)], f.name)
     values.update({k: v for k, v in overrides.items() if v is not None})
-    for name in ("db_path", "feeds_file", "rules_dir"):
+    for name in ("db_path", "feeds_file", "rules_dir", "export_dir"):
         if name in values:
             values[name] = Path(values[name])
     return Settings(**values)

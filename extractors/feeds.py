@@ -364,7 +364,8 @@ async def fetch_pages(client: PoliteClient, items: Sequence[FeedItem]) -> list[P
             item=item,
             final_url=result.final_url,
             status=result.status,
-            content_type=result.content_type,
+            # the whole header, charset included: the extractor decodes the body with it
+            content_type=result.headers.get("content-type") or result.content_type,
             body=result.body,
             record=record,
         )

@@ -247,6 +247,51 @@ def _print_report(report: object, as_json: bool) -> None:
     console.print(table)
 
 
+# ---------------------------------------------------------------------------- status
+def cmd_status(args: argparse.Namespace) -> int:
+    from core.registry import load_feed_registry
+    from flows.ops import status_exit_code, status_report
+
+    settings = load_settings(db_path=args.db, feeds_file=args.feeds)
+    stale_after = args.stale_after if args.stale_after is not None else settings.stale_after_minutes
+    feeds = None
+    if settings.feeds_file.exists():  # leave out feeds removed from the registry
+        feeds = [s.name for s in load_feed_registry(settings.feeds_file) if s.enabled]
+    report = status_report(settings.db_path, stale_after, feeds=feeds)
+    code = status_exit_code(report)
+    if args.json:
+        print(json.dumps(report, indent=2, default=str))
+        return code
+    since = report["minutes_since_last_success"]
+    verdict = "[red]STALE[/red]" if report["stale"] else "[green]fresh[/green]"
+    console.print(f"{verdict} · last successful ingest: {report['last_success_at'] or 'never'}"
+                  + (f" ({since:.0f} min ago, limit {stale_after})" if since is not None else "")
+                  + f" · {report['database']}")
+    runs = Table(title="Last runs")
+    for column in ("started", "flow", "outcome", "seconds", "feeds (failed)", "new items", "articles", "events"):
+        runs.add_column(column, justify="left" if column in {"started", "flow", "outcome"} else "right")
+    for r in report["last_runs"]:
+        duration = "-" if r["duration_s"] is None else f"{r['duration_s']:.0f}"
+        runs.add_row(r["started_at"][:19], r["flow_name"] or "?", r["outcome"], duration,
+                     f"{r['feeds_polled']} ({r['feeds_failed']})", str(r["items_new"]),
+                     str(r["articles_extracted"]), str(r["events_found"]))
+    console.print(runs)
+    day = report["last_24h"]
+    console.print(f"last 24 h: {day['runs']} runs ({day['failed_runs']} failed) · feeds polled {day['feeds_polled']} "
+                  f"(failed {day['feeds_failed']}) · new items {day['items_new']} · articles "
+                  f"{day['articles_extracted']} (skipped {day['articles_skipped']}) · events {day['events_found']}")
+    if day["skips_by_reason"]:
+        console.print("skips by reason: " + ", ".join(f"{k} {v}" for k, v in day["skips_by_reason"].items()))
+    for feed in report["failing_feeds"]:
+        console.print(f"[yellow]failing[/yellow] {feed['feed_name']}: {feed['consecutive_failures']} polls in a row, "
+                      f"last success {feed['last_success_at'] or 'never'}")
+    for feed in report["silent_feeds"]:
+        console.print(f"[yellow]silent[/yellow] {feed['feed_name']}: no new item in {feed['polls']} polls")
+    for problem in report["problems"]:
+        err.print(f"[red]problem:[/red] {problem}")
+    return code
+
+
 def cmd_settings(args: argparse.Namespace) -> int:
     rows = describe_settings()
     if args.json:
@@ -329,6 +374,20 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--countries", help="comma-separated ISO2/ISO3 codes to keep (default: all)")
     imp.add_argument("--json", action="store_true", help="print JSON")
     imp.set_defaults(func=cmd_gazetteer_import)
+
+    status = sub.add_parser(
+        "status", help="last runs, feeds failing or silent, counts for 24 h; exit 1 when data is stale",
+        description="Report what the pipeline did lately, from the database. Exits 1 when no ingest run "
+                    "succeeded within --stale-after minutes (or there is no database), 3 when the database "
+                    "stayed locked by a running flow: meant for monitors.")
+    status.add_argument("--db", type=Path, help="DuckDB file (default: data/newsevents.duckdb)")
+    status.add_argument("--feeds", type=Path,
+                        help="feed registry, to leave out removed feeds (default: config/feeds.toml)")
+    status.add_argument("--stale-after", type=float, metavar="MINUTES",
+                        help="stale when the last successful ingest is older "
+                             "(default: $NEWSEVENTS_STALE_AFTER_MINUTES)")
+    status.add_argument("--json", action="store_true", help="print the report as JSON")
+    status.set_defaults(func=cmd_status)
 
     st = sub.add_parser("settings", help="list every setting, its default and environment variable",
                         description="List every setting with its NEWSEVENTS_ environment variable and default.")

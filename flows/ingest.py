@@ -2,7 +2,13 @@
 
 One task per stage and per chunk of articles (never one per article: a task run costs
 10-15 ms). A bad feed or page becomes a counted, recorded skip; the run itself fails only
-when the database cannot be written."""
+when the database cannot be written.
+
+Crash safety: each chunk of articles is fetched, extracted, tagged and stored in its own
+transaction, and the feeds' state (ETag, next poll) is saved last. A run killed at any point
+keeps the chunks it stored; the next run polls the same feeds again and fetches only the items
+that still have no article. A run that fails is recorded as such by a hook; one killed outright
+stays 'running' in the runs table (``newsevents status`` shows it as abandoned)."""
 
 from __future__ import annotations
 
@@ -12,17 +18,18 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from prefect import flow, get_run_logger
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 
 from core.records import Article, FetchRecord, Page, RunSummary
 from core.registry import load_feed_registry
 from core.settings import Settings, load_settings
 from flows import tasks
-from storage import writes
-from storage.db import open_db
 
-CHUNK = 100  # articles per extract/tag task
+CHUNK = 100  # articles per fetch/extract/tag/store round
+# Longer than any healthy run (minutes), short enough that a hung run does not block the */15
+# schedule for long: the deployment cancels new runs while one is running.
+INGEST_TIMEOUT_SECONDS = 1800
 
 
 def quiet_http_logs() -> None:
@@ -31,7 +38,9 @@ def quiet_http_logs() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-@flow(name="ingest", log_prints=False, validate_parameters=True)
+@flow(name="ingest", log_prints=False, validate_parameters=True, timeout_seconds=INGEST_TIMEOUT_SECONDS,
+      on_failure=[tasks.record_failed_run], on_crashed=[tasks.record_failed_run],
+      on_cancellation=[tasks.record_failed_run])
 def ingest(feeds_file: str | None = None, db_path: str | None = None,
            allow_private_networks: bool | None = None, per_host_delay: float | None = None,
            force: bool = False) -> dict:
@@ -48,27 +57,31 @@ def run_ingest(settings: Settings, force: bool = False) -> dict:
     run_id = str(flow_run.id or uuid.uuid4())
     started = datetime.now(UTC)
     sources = [s for s in load_feed_registry(settings.feeds_file) if s.enabled]
-    with open_db(settings.db_path) as conn:
-        writes.start_run(conn, run_id, "ingest", started,
-                         {"feeds_file": str(settings.feeds_file), "db_path": str(settings.db_path)})
+    tasks.record_run_start(settings, run_id, "ingest", started,
+                           {"feeds_file": str(settings.feeds_file), "db_path": str(settings.db_path)})
     states = tasks.read_feed_states(settings)
     polls = tasks.poll_feeds(settings, sources, states, force)
     feed_polls = [p for p, _ in polls]
     items = tasks.select_new_items(settings, feed_polls)
-    fetched = tasks.fetch_articles(settings, items) if items else []
-    pages = [f for f in fetched if isinstance(f, Page)]
-    fetch_records = [f.record if isinstance(f, Page) else f for f in fetched]
     hints = {s.name: s.country for s in sources}
+    fetch_records: list[FetchRecord] = []
     articles: list[Article] = []
     events: dict = {}
-    for start in range(0, len(pages), CHUNK):
-        chunk = tasks.extract_articles(settings, pages[start:start + CHUNK], hints)
-        articles.extend(chunk)
-        events.update(tasks.tag_articles(settings, chunk))
-    new_items = tasks.store_results(settings, run_id, sources, polls, fetch_records, articles, events)
+    for start in range(0, len(items), CHUNK):
+        fetched = tasks.fetch_articles(settings, items[start:start + CHUNK])
+        pages = [f for f in fetched if isinstance(f, Page)]
+        chunk_records = [f.record if isinstance(f, Page) else f for f in fetched]
+        chunk_articles = tasks.extract_articles(settings, pages, hints) if pages else []
+        chunk_events = tasks.tag_articles(settings, chunk_articles) if chunk_articles else {}
+        tasks.store_results(settings, run_id, sources, [], chunk_records, chunk_articles, chunk_events)
+        fetch_records.extend(chunk_records)
+        articles.extend(chunk_articles)
+        events.update(chunk_events)
+    # Feed items and feed state last: until they are saved, the next run re-reads these feeds.
+    new_items = tasks.store_results(settings, run_id, sources, polls, [], [], {})
     summary = summarize(run_id, started, feed_polls, items, fetch_records, articles, events, new_items)
-    with open_db(settings.db_path) as conn:
-        writes.finish_run(conn, summary)
+    tasks.record_run_end(settings, summary)
+    tasks.publish_analyst_copy(settings)  # after the run row, so the copy shows this run
     report(summary)
     logger.info("ingest %s: %d feeds polled (%d failed), %d new items, %d articles, %d events",
                 run_id, summary.feeds_polled, summary.feeds_failed, summary.items_new,
@@ -84,20 +97,26 @@ def summarize(run_id, started, feed_polls, items, fetch_records: list[FetchRecor
         feed = per_feed[feed_poll.source.name]
         feed["items"] += len(feed_poll.items)
         if feed_poll.record.outcome == "error":
+            reason = f"feed_{feed_poll.record.reason or 'error'}"
             feed["errors"] += 1
-            skips[f"feed_{feed_poll.record.reason or 'error'}"] += 1
+            feed[reason] += 1
+            skips[reason] += 1
     for item in items:
         per_feed.setdefault(item.feed_name, Counter())["new_items"] += 1
     for record in fetch_records:
         if record.outcome not in {"ok", "not_modified"}:
-            skips[f"fetch_{record.reason or record.outcome}"] += 1
+            reason = f"fetch_{record.reason or record.outcome}"
+            skips[reason] += 1
             if record.feed_name:
                 per_feed.setdefault(record.feed_name, Counter())["errors"] += 1
+                per_feed[record.feed_name][reason] += 1
     for article in articles:
         feed = per_feed.setdefault(article.feed_name, Counter())
         if article.skip_reason:
-            skips[f"extract_{article.skip_reason}"] += 1
+            reason = f"extract_{article.skip_reason}"
+            skips[reason] += 1
             feed["skipped"] += 1
+            feed[reason] += 1
         else:
             feed["articles"] += 1
             feed["events"] += len(events.get(article.url_hash, []))
@@ -122,8 +141,27 @@ def summary_dict(summary: RunSummary) -> dict:
     return out
 
 
+SKIP_PREFIXES = ("feed_", "fetch_", "extract_")  # per-feed reason keys, named as in skips_by_reason
+
+
+def feed_table(summary: RunSummary) -> list[dict]:
+    """One row per feed: what the run found, kept and skipped (by reason), and its errors."""
+    rows = []
+    for name, c in sorted(summary.per_feed.items()):
+        reasons = {k: v for k, v in c.items() if k.startswith(SKIP_PREFIXES)}
+        rows.append({
+            "feed": name, "items": c.get("items", 0), "new_items": c.get("new_items", 0),
+            "articles": c.get("articles", 0), "events": c.get("events", 0), "skipped": c.get("skipped", 0),
+            "errors": c.get("errors", 0),
+            "skips_by_reason": ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())),
+        })
+    return rows
+
+
 def report(summary: RunSummary) -> None:
-    """A markdown artifact per run: counts per stage, per feed, and skips by reason."""
+    """Two artifacts per run: a markdown summary (counts per stage, per feed, skips by reason)
+    and a table with one row per feed (artifact key ``ingest-feeds``)."""
+    rows = feed_table(summary)
     lines = [
         f"# Ingest run `{summary.run_id}`", "",
         f"feeds polled **{summary.feeds_polled}** (failed {summary.feeds_failed}) · items "
@@ -133,12 +171,14 @@ def report(summary: RunSummary) -> None:
         "| feed | items | new items | articles | events | skipped | errors |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for name, c in sorted(summary.per_feed.items()):
-        lines.append(f"| {name} | {c.get('items', 0)} | {c.get('new_items', 0)} | {c.get('articles', 0)} | "
-                     f"{c.get('events', 0)} | {c.get('skipped', 0)} | {c.get('errors', 0)} |")
+    for r in rows:
+        lines.append(f"| {r['feed']} | {r['items']} | {r['new_items']} | {r['articles']} | "
+                     f"{r['events']} | {r['skipped']} | {r['errors']} |")
     if summary.skips_by_reason:
         lines += ["", "| skip reason | count |", "|---|---:|"]
         lines += [f"| {k} | {v} |" for k, v in sorted(summary.skips_by_reason.items())]
     create_markdown_artifact(markdown="\n".join(lines), key="ingest-summary",
                              description="Counts per stage and per feed")
-
+    if rows:
+        create_table_artifact(table=rows, key="ingest-feeds",
+                              description="Per feed: new items, articles, events, skips by reason, errors")

@@ -5,14 +5,22 @@
     migrate.py   numbered forward-only migrations (schema/NNNN_*.sql) + views.sql
     writes.py    idempotent upserts on natural keys, batches loaded through Arrow
     reads.py     what the flows and the CLI read back
+    incidents.py which mentions report the same event, and their consensus (pure functions)
+    clustering.py cluster_incidents(): incidents kept up to date with the events table
+    gazetteer.py load_gazetteer_table(): the tagger's gazetteer as a table to join on
+    publish.py   publish_analyst_copy() / open_analyst(): querying while the pipeline writes
+    maintenance.py raw-HTML retention and Parquet exports of the analyst views
     sqlfiles.py  loads the SQL; every statement lives in a .sql file
 
 Analyst documentation of every table, view and column: docs/analysts.md.
 """
 
 from storage.batches import transaction
+from storage.clustering import REBUILD_ALL, cluster_incidents
 from storage.db import open_db
+from storage.gazetteer import load_gazetteer_table, stored_gazetteer_version
 from storage.migrate import migrate
+from storage.publish import open_analyst, publish_analyst_copy
 from storage.reads import (
     article_html,
     articles_for_retag,
@@ -20,6 +28,7 @@ from storage.reads import (
     known_article_urls,
     latest_runs,
     recent_events,
+    recent_incidents,
     run_query,
     table_counts,
 )
@@ -35,20 +44,27 @@ from storage.writes import (
 )
 
 __all__ = [
+    "REBUILD_ALL",
     "article_html",
     "articles_for_retag",
+    "cluster_incidents",
     "feed_states",
     "finish_run",
     "known_article_urls",
     "latest_runs",
+    "load_gazetteer_table",
     "migrate",
+    "open_analyst",
     "open_db",
+    "publish_analyst_copy",
     "recent_events",
+    "recent_incidents",
     "record_fetches",
     "replace_events",
     "run_query",
     "save_feed_states",
     "start_run",
+    "stored_gazetteer_version",
     "table_counts",
     "transaction",
     "upsert_articles",

@@ -70,6 +70,11 @@ def recent_events(
     return _dicts(conn.execute(query("reads", statement), {"limit": limit}))
 
 
+def recent_incidents(conn: duckdb.DuckDBPyConnection, limit: int = 50) -> list[dict]:
+    """Latest incidents (``v_incidents``): one row per event however many outlets reported it."""
+    return _dicts(conn.execute(query("reads", "recent_incidents"), {"limit": limit}))
+
+
 def table_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Row count of every table."""
     tables = [name for (name,) in conn.execute(query("reads", "base_tables")).fetchall()]

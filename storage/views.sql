@@ -3,7 +3,9 @@
 -- views before re-creating them). Documented column by column in docs/analysts.md.
 
 -- Every event mention with the article it was found in: background, negated and duplicate
--- mentions included (their flags say which).
+-- mentions included (their flags say which). `source` is the outlet the mention counts for (a
+-- copy of another article counts for its original's outlet); `incident_id` the incident it was
+-- clustered into (null for background and negated mentions).
 CREATE VIEW v_mentions AS
 SELECT
     e.event_id,
@@ -48,10 +50,14 @@ SELECT
     a.published,
     a.feed_name,
     a.domain,
+    coalesce(original.source, a.source) AS source,
     a.language,
-    a.duplicate_of
+    a.duplicate_of,
+    m.incident_id
 FROM events AS e
-LEFT JOIN articles AS a USING (url_hash);
+LEFT JOIN articles AS a USING (url_hash)
+LEFT JOIN articles AS original ON original.url_hash = a.duplicate_of
+LEFT JOIN incident_mentions AS m ON m.event_id = e.event_id;
 
 -- The events an analyst counts by default: current (not background history), asserted (not
 -- negated), and from an article that is not a copy of another stored article.
@@ -136,3 +142,72 @@ FROM feeds AS f
 LEFT JOIN feed_state AS s USING (feed_name)
 LEFT JOIN polls AS p USING (feed_name)
 LEFT JOIN items AS i USING (feed_name);
+
+-- One row per incident (mentions clustered across articles and outlets), ACLED column names
+-- where ACLED has one. Consensus rules: storage/incidents.py and docs/analysts.md.
+CREATE VIEW v_incidents AS
+SELECT
+    incident_id,
+    event_date,
+    year(event_date)::INTEGER AS year,
+    -- ACLED: 1 the day is known, 2 the week, 3 the month (a year-only date is coded 3 too)
+    CASE date_precision WHEN 'day' THEN 1 WHEN 'week' THEN 2 WHEN 'month' THEN 3 WHEN 'year' THEN 3
+    END AS time_precision,
+    date_precision,
+    CASE
+        WHEN event_type IN ('Battles', 'Explosions/Remote violence', 'Violence against civilians')
+            THEN 'Political violence'
+        WHEN event_type IN ('Protests', 'Riots') THEN 'Demonstrations'
+        ELSE 'Strategic developments'
+    END AS disorder_type,
+    event_type,
+    sub_event_type,
+    actor1,
+    actor1_type,
+    actor1_country,
+    actor2,
+    actor2_type,
+    actor2_country,
+    CASE WHEN actor2_type = 'civilians' THEN 'Civilian targeting' END AS civilian_targeting,
+    country,
+    admin1,
+    admin1_code,
+    admin2,
+    location,
+    latitude,
+    longitude,
+    geo_precision,
+    array_to_string(sources, '; ') AS source,
+    notes,
+    fatalities,
+    fatalities_high,
+    injured,
+    hedged,
+    confidence,
+    n_mentions,
+    n_articles,
+    n_sources,
+    first_seen,
+    last_seen,
+    first_event_id,
+    clusterer_version,
+    run_id,
+    updated_at
+FROM incidents;
+
+-- Incidents per day, first-level subdivision and event type: the series analysts chart.
+CREATE VIEW v_daily_by_admin1 AS
+SELECT
+    event_date,
+    country,
+    admin1,
+    admin1_code,
+    event_type,
+    count(*) AS incidents,
+    count(*) FILTER (WHERE date_precision = 'day') AS incidents_exact_date,
+    coalesce(sum(fatalities), 0)::BIGINT AS fatalities,
+    coalesce(sum(coalesce(fatalities_high, fatalities)), 0)::BIGINT AS fatalities_high,
+    sum(n_mentions)::BIGINT AS mentions
+FROM incidents
+WHERE event_date IS NOT NULL
+GROUP BY ALL;

@@ -7,6 +7,7 @@ nothing; rows carry the run that wrote them.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import zlib
 from collections.abc import Mapping, Sequence
@@ -86,6 +87,7 @@ _ARTICLES = pa.schema(
         ("url_hash", pa.string()),
         ("url", pa.string()),
         ("domain", pa.string()),
+        ("source", pa.string()),
         ("feed_name", pa.string()),
         ("title", pa.string()),
         ("authors", pa.list_(pa.string())),
@@ -145,6 +147,19 @@ def url_domain(url: str) -> str | None:
     if host is None:
         return None
     return host.removeprefix("www.")
+
+
+def article_source(domain: str | None, feed_name: str) -> str:
+    """The outlet an article counts as when incidents count sources: its domain, or the feed
+    name when the host is an IP address or localhost (a test or demo server names no outlet).
+    Keep in step with the backfill in schema/0002_incidents_gazetteer.sql."""
+    if domain is None or domain == "localhost":
+        return feed_name
+    try:
+        ipaddress.ip_address(domain)
+    except ValueError:
+        return domain
+    return feed_name
 
 
 def upsert_feeds(
@@ -251,10 +266,12 @@ def upsert_articles(
 
 def _article_row(article: Article) -> dict:
     has_text = bool(article.text) and article.skip_reason is None
+    domain = url_domain(article.url)
     return {
         "url_hash": article.url_hash,
         "url": article.url,
-        "domain": url_domain(article.url),
+        "domain": domain,
+        "source": article_source(domain, article.feed_name),
         "feed_name": article.feed_name,
         "title": article.title,
         "authors": list(article.authors),

@@ -25,6 +25,12 @@ FROM v_mentions
 ORDER BY event_date DESC NULLS LAST, published DESC NULLS LAST, event_id
 LIMIT $limit;
 
+-- name: recent_incidents
+SELECT *
+FROM v_incidents
+ORDER BY event_date DESC NULLS LAST, last_seen DESC, incident_id
+LIMIT $limit;
+
 -- name: base_tables
 SELECT table_name
 FROM information_schema.tables

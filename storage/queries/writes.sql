@@ -71,13 +71,13 @@ WHERE (feed_items.guid, feed_items.title, feed_items.published, feed_items.summa
                       excluded.authors, excluded.last_run_id);
 
 -- name: upsert_articles
--- url, domain, feed_name (the feed that first brought the article) and first_seen_at stay as
--- first stored. A skipped attempt never overwrites an extracted article.
-INSERT INTO articles (url_hash, url, domain, feed_name, title, authors, published, language,
-                      site_name, country_hint, status, skip_reason, text, text_chars, text_sha1,
-                      html_compressed, html_codec, html_bytes, extractor_version, run_id,
-                      first_seen_at, updated_at)
-SELECT url_hash, url, domain, feed_name, title, authors, published, language, site_name,
+-- url, domain, source, feed_name (the feed that first brought the article) and first_seen_at
+-- stay as first stored. A skipped attempt never overwrites an extracted article.
+INSERT INTO articles (url_hash, url, domain, source, feed_name, title, authors, published,
+                      language, site_name, country_hint, status, skip_reason, text, text_chars,
+                      text_sha1, html_compressed, html_codec, html_bytes, extractor_version,
+                      run_id, first_seen_at, updated_at)
+SELECT url_hash, url, domain, source, feed_name, title, authors, published, language, site_name,
        country_hint, status, skip_reason, text, text_chars, text_sha1, html_compressed,
        html_codec, html_bytes, extractor_version, $run_id, now(), now()
 FROM incoming_articles

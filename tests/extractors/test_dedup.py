@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from extractors.dedup import (
     DEFAULT_MAX_DISTANCE,
+    NearDuplicate,
     find_near_duplicate,
     hamming,
+    link_near_duplicates,
     shingles,
     simhash64,
 )
@@ -119,6 +121,63 @@ def test_shingles() -> None:
     assert shingles("One two three four") == ["one two three", "two three four"]
     assert shingles("Two words") == ["two words"]
     assert shingles("") == []
+
+
+# --- linking a batch of new articles (what the flows call) ---------------------------------
+
+ORIGINAL, COPY, OTHER = "1" * 40, "2" * 40, "3" * 40
+
+
+def test_new_copy_links_to_the_stored_original() -> None:
+    links = link_near_duplicates(
+        {COPY: SYNDICATED_COPY, OTHER: SAME_EVENT_OTHER_STORY, "4" * 40: ""},
+        {ORIGINAL: simhash64(WIRE_STORY)},
+    )
+    assert links[COPY] == NearDuplicate(simhash64(SYNDICATED_COPY), ORIGINAL)
+    assert links[OTHER] == NearDuplicate(simhash64(SAME_EVENT_OTHER_STORY), None)
+    assert links["4" * 40] == NearDuplicate(None, None)  # no words: no fingerprint, no link
+    assert set(links) == {COPY, OTHER, "4" * 40}  # stored articles are not reported
+
+
+def test_copies_arriving_together_link_to_the_smallest_key() -> None:
+    links = link_near_duplicates({COPY: SYNDICATED_COPY, ORIGINAL: WIRE_STORY}, {})
+    assert links[ORIGINAL].duplicate_of is None
+    assert links[COPY].duplicate_of == ORIGINAL
+
+
+def test_relinking_stored_articles_changes_nothing() -> None:
+    # A re-extraction passes stored articles again: the original is not its own duplicate,
+    # nor a copy of its (later) copy; the copy keeps its link.
+    first = link_near_duplicates({ORIGINAL: WIRE_STORY, COPY: SYNDICATED_COPY}, {})
+    stored_canonical = {k: v.simhash for k, v in first.items() if v.duplicate_of is None}
+    again = link_near_duplicates({ORIGINAL: WIRE_STORY, COPY: SYNDICATED_COPY}, stored_canonical)
+    assert again == first
+
+
+def test_the_older_stored_article_stays_canonical_whatever_the_keys() -> None:
+    # "9..." was stored before "1...": the stored order decides, not the key order.
+    older, newer = "9" * 40, "1" * 40
+    recent = {older: simhash64(WIRE_STORY), newer: simhash64(SAME_EVENT_OTHER_STORY)}
+    # the newer article is re-extracted and now carries the wire copy
+    links = link_near_duplicates({newer: SYNDICATED_COPY, older: WIRE_STORY}, recent)
+    assert links[older].duplicate_of is None
+    assert links[newer].duplicate_of == older
+
+
+def test_equal_distances_go_to_the_oldest_candidate() -> None:
+    # Same text stored twice as canonical (e.g. before linking existed): the oldest wins.
+    recent = {"b" * 40: simhash64(WIRE_STORY), "a" * 40: simhash64(WIRE_STORY)}
+    links = link_near_duplicates({"c" * 40: WIRE_STORY}, recent)
+    assert links["c" * 40].duplicate_of == "b" * 40
+
+
+def test_distance_limit_is_respected() -> None:
+    distance = hamming(simhash64(WIRE_STORY), simhash64(SYNDICATED_COPY))
+    recent = {ORIGINAL: simhash64(WIRE_STORY)}
+    assert link_near_duplicates({COPY: SYNDICATED_COPY}, recent, distance)[COPY].duplicate_of
+    assert link_near_duplicates({COPY: SYNDICATED_COPY}, recent, distance - 1)[COPY] == (
+        NearDuplicate(simhash64(SYNDICATED_COPY), None)
+    )
 
 
 PINNED_WIRE_STORY_FINGERPRINT = 0xC553618312410E91

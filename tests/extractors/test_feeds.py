@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from core.records import FeedItem, FeedSource, FeedState, FetchRecord, Page
+from extractors.articles import decode_html
 from extractors.feeds import (
     MAX_POLL_BACKOFF,
     fetch_pages,
@@ -487,11 +488,26 @@ def test_fetch_pages_html_non_html_and_errors(server, make_settings):
 
     pages = asyncio.run(go())
     assert [type(p) for p in pages] == [Page, Page, Page, FetchRecord, FetchRecord]
-    assert pages[0].body == b"<html>article</html>" and pages[0].content_type == "text/html"
+    assert pages[0].body == b"<html>article</html>" and pages[0].content_type == "text/html; charset=utf-8"
     assert pages[0].record.kind == "article" and pages[0].item.url == server.url("/a.html")
     assert pages[2].content_type is None
     assert (pages[3].outcome, pages[3].reason, pages[3].status) == ("skipped", "not_html", 200)
     assert (pages[4].outcome, pages[4].reason) == ("error", "http_410")
+
+
+def test_fetch_pages_keeps_the_header_charset(server, make_settings):
+    # A page whose only charset declaration is the HTTP header: without it the body is not
+    # UTF-8 and the detector guesses wrong on this short KOI8-R text (CJK mojibake).
+    body = "<html><body><p>Взрыв в Багдаде</p></body></html>".encode("koi8-r")
+    server.static("/koi8", body, "text/html; charset=KOI8-R")
+
+    async def go():
+        async with PoliteClient(make_settings()) as client:
+            return await fetch_pages(client, [_item(server.url("/koi8"))])
+
+    (page,) = asyncio.run(go())
+    assert page.content_type == "text/html; charset=KOI8-R"
+    assert "Взрыв в Багдаде" in decode_html(page.body, page.content_type)
 
 
 def test_feed_items_pointing_at_private_addresses_are_refused(make_settings):

@@ -12,7 +12,7 @@ from storage import migrate, open_db, table_counts
 from storage.migrate import discover_migrations
 from storage.sqlfiles import SCHEMA_DIR, VIEWS_FILE, parse_named_statements
 
-V1_TABLES = {
+TABLES = {
     "schema_migrations",
     "feeds",
     "feed_state",
@@ -21,8 +21,13 @@ V1_TABLES = {
     "articles",
     "events",
     "runs",
+    "incidents",
+    "incident_mentions",
+    "gazetteer",
 }
-V1_VIEWS = {"v_events", "v_mentions", "v_runs", "v_feed_health"}
+VIEWS = {"v_events", "v_mentions", "v_runs", "v_feed_health", "v_incidents", "v_daily_by_admin1"}
+# A version after every packaged migration, for the files the tests add.
+NEXT = f"{discover_migrations()[-1].version + 1:04d}"
 
 
 def relations(conn, kind: str) -> set[str]:
@@ -44,8 +49,8 @@ def schema_copy(tmp_path: Path) -> Path:
 
 def test_open_db_creates_parent_dir_tables_and_views(db_path):
     with open_db(db_path) as conn:
-        assert relations(conn, "BASE TABLE") == V1_TABLES
-        assert relations(conn, "VIEW") == V1_VIEWS
+        assert relations(conn, "BASE TABLE") == TABLES
+        assert relations(conn, "VIEW") == VIEWS
         recorded = conn.execute("SELECT version, name, checksum FROM schema_migrations").fetchall()
     assert db_path.exists()
     assert [(v, n) for v, n, _ in recorded] == [(m.version, m.name) for m in discover_migrations()]
@@ -59,7 +64,7 @@ def test_migrate_twice_is_a_no_op(populated_db):
         assert migrate(conn) == []
         assert table_counts(conn) == before
         assert before["schema_migrations"] == len(discover_migrations())
-        assert relations(conn, "VIEW") == V1_VIEWS
+        assert relations(conn, "VIEW") == VIEWS
         assert conn.execute("SELECT count(*) FROM v_events").fetchone()[0] > 0
 
 
@@ -90,31 +95,31 @@ def test_crlf_checkout_matches_recorded_checksum(db_path, schema_copy):
 
 def test_new_migration_applies_forward_and_views_follow(populated_db, schema_copy):
     # No secondary indexes: a migration can change a column type, which an index would block.
-    (schema_copy / "0002_widen.sql").write_text(
+    (schema_copy / f"{NEXT}_widen.sql").write_text(
         "ALTER TABLE events ALTER COLUMN quad_class TYPE SMALLINT;\n"
         "ALTER TABLE articles ADD COLUMN word_count INTEGER;\n"
     )
     with open_db(populated_db) as conn:
-        assert migrate(conn, schema_dir=schema_copy) == ["0002_widen"]
+        assert migrate(conn, schema_dir=schema_copy) == [f"{NEXT}_widen"]
         assert migrate(conn, schema_dir=schema_copy) == []
         (quad_type,) = conn.execute(
             "SELECT data_type FROM information_schema.columns "
             "WHERE table_name = 'v_events' AND column_name = 'quad_class'"
         ).fetchone()
         assert quad_type == "SMALLINT"  # the view was re-created over the altered table
-        assert conn.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == 2
+        assert conn.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == int(NEXT)
 
 
 def test_failed_migration_leaves_database_unchanged(populated_db, schema_copy):
-    (schema_copy / "0002_broken.sql").write_text(
+    (schema_copy / f"{NEXT}_broken.sql").write_text(
         "ALTER TABLE articles ADD COLUMN fine INTEGER;\n"
         "ALTER TABLE no_such_table ADD COLUMN x INT;\n"
     )
     with open_db(populated_db) as conn:
-        with pytest.raises(MigrationError, match="0002_broken.sql"):
+        with pytest.raises(MigrationError, match=f"{NEXT}_broken.sql"):
             migrate(conn, schema_dir=schema_copy)
-        assert conn.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == 1
-        assert relations(conn, "VIEW") == V1_VIEWS  # the views dropped inside were rolled back
+        assert conn.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == int(NEXT) - 1
+        assert relations(conn, "VIEW") == VIEWS  # the views dropped inside were rolled back
         columns = {c for (c,) in conn.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = 'articles'"
         ).fetchall()}
@@ -122,11 +127,11 @@ def test_failed_migration_leaves_database_unchanged(populated_db, schema_copy):
 
 
 def test_applied_migration_missing_on_disk_is_refused(db_path, schema_copy):
-    (schema_copy / "0002_extra.sql").write_text("CREATE TABLE extra (x INTEGER);\n")
+    (schema_copy / f"{NEXT}_extra.sql").write_text("CREATE TABLE extra (x INTEGER);\n")
     with open_db(db_path) as conn:
         migrate(conn, schema_dir=schema_copy)
-        with pytest.raises(MigrationError, match="0002_extra is recorded as applied"):
-            migrate(conn)  # the packaged schema has no 0002: this code is older than the file
+        with pytest.raises(MigrationError, match=f"{NEXT}_extra is recorded as applied"):
+            migrate(conn)  # the packaged schema lacks it: this code is older than the file
 
 
 def test_badly_named_migration_file_is_refused(schema_copy):
@@ -141,7 +146,7 @@ def test_broken_views_file_raises_migration_error(db_path, tmp_path):
     with open_db(db_path) as conn:
         with pytest.raises(MigrationError, match="views.sql"):
             migrate(conn, views_file=views)
-        assert relations(conn, "VIEW") == V1_VIEWS
+        assert relations(conn, "VIEW") == VIEWS
 
 
 def test_named_statements_are_parsed_and_checked():
