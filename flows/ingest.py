@@ -59,6 +59,7 @@ def run_ingest(settings: Settings, force: bool = False) -> dict:
     sources = [s for s in load_feed_registry(settings.feeds_file) if s.enabled]
     tasks.record_run_start(settings, run_id, "ingest", started,
                            {"feeds_file": str(settings.feeds_file), "db_path": str(settings.db_path)})
+    tasks.sync_gazetteer(settings, run_id)  # a no-op unless the gazetteer changed
     states = tasks.read_feed_states(settings)
     polls = tasks.poll_feeds(settings, sources, states, force)
     feed_polls = [p for p, _ in polls]

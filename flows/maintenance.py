@@ -77,6 +77,7 @@ def run_maintenance(settings: Settings, retention_days: int, export_dir: Path) -
     html_dropped = drop_expired_html_task(settings, cutoff)
     tasks.record_run_end(settings, RunSummary(run_id=run_id, started_at=started,
                                               finished_at=datetime.now(UTC), status="completed"))
+    tasks.sync_gazetteer(settings, run_id)
     published = tasks.publish_analyst_copy(settings)  # after the run row: the copy shows this run
     exported = export_task(settings, export_dir)
     result = {"run_id": run_id, "html_dropped": html_dropped, "analyst_copy": str(ops.analyst_copy_path(settings)),

@@ -19,6 +19,8 @@ from extractors.feeds import fetch_pages, poll_feeds
 from extractors.http import PoliteClient
 from storage import reads, writes
 from storage.batches import transaction
+from storage.clustering import cluster_incidents
+from storage.gazetteer import load_gazetteer_table, stored_gazetteer_version
 from storage.db import open_db
 from taggers.engine import Tagger
 
@@ -68,13 +70,15 @@ def extract(settings: Settings, pages: Sequence[Page], country_hints: dict[str, 
 
 
 @lru_cache(maxsize=4)
-def _tagger(rules_dir: Path, historical_days: int) -> Tagger:
-    return Tagger.load(load_settings(environ={}, rules_dir=rules_dir, historical_days=historical_days))
+def _tagger(rules_dir: Path, historical_days: int, gazetteer_extra: str = "") -> Tagger:
+    """The tagger for these settings, loaded once per process (rule packs and automata)."""
+    return Tagger.load(load_settings(environ={}, rules_dir=rules_dir, historical_days=historical_days,
+                                     gazetteer_extra=gazetteer_extra))
 
 
 def tag(settings: Settings, articles: Sequence[Article]) -> dict[str, list[Event]]:
     """Events per article (url_hash). Skipped and non-English articles get no events."""
-    tagger = _tagger(settings.rules_dir, settings.historical_days)
+    tagger = _tagger(settings.rules_dir, settings.historical_days, settings.gazetteer_extra)
     out: dict[str, list[Event]] = {}
     for article in articles:
         if article.skip_reason or (article.language and article.language != "en"):
@@ -84,6 +88,21 @@ def tag(settings: Settings, articles: Sequence[Article]) -> dict[str, list[Event
         out[article.url_hash] = tagger.tag(article.text, published, article.title,
                                            doc_id=article.url_hash, country_hint=article.country_hint)
     return out
+
+
+def sync_gazetteer(settings: Settings, run_id: str) -> int:
+    """Load the tagger's gazetteer into the analysts' ``gazetteer`` table when it changed
+    (first run, new tagger or data version); returns the rows loaded, 0 when up to date."""
+    tagger = _tagger(settings.rules_dir, settings.historical_days, settings.gazetteer_extra)
+    version = f"{tagger.version}/{tagger.gazetteer.size}"
+    with open_db(settings.db_path) as conn:
+        if stored_gazetteer_version(conn) == version:
+            return 0
+        rows = ({"name": p.name, "kind": p.kind, "country": p.country, "admin1": p.admin1,
+                 "admin1_code": p.admin1_code, "admin2": p.admin2, "latitude": p.latitude,
+                 "longitude": p.longitude, "geonames_id": p.geonames_id, "population": p.population,
+                 "source": p.source} for p in tagger.gazetteer.iter_places())
+        return load_gazetteer_table(conn, rows, version=version, run_id=run_id)
 
 
 def store(settings: Settings, run_id: str, sources: Sequence[FeedSource],
@@ -96,6 +115,8 @@ def store(settings: Settings, run_id: str, sources: Sequence[FeedSource],
         writes.upsert_feeds(conn, list(sources), run_id=run_id)
         writes.upsert_articles(conn, run_id, list(articles))
         writes.replace_events(conn, run_id, events)
+        if events:  # new or changed mentions join (or form) incidents in the same transaction
+            cluster_incidents(conn, run_id)
         writes.record_fetches(conn, run_id, [p.record for p, _ in polls] + list(fetch_records))
         new_items = writes.upsert_feed_items(conn, run_id, [i for p, _ in polls for i in p.items])
         writes.save_feed_states(conn, [state for _, state in polls], run_id=run_id)

@@ -149,4 +149,5 @@ extract_articles = task(name="extract-articles", timeout_seconds=CPU_TASK_TIMEOU
                         cache_policy=NO_CACHE)(stages.extract)
 tag_articles = task(name="tag-articles", timeout_seconds=CPU_TASK_TIMEOUT, cache_policy=NO_CACHE)(stages.tag)
 store_results = db_task("store-results", stages.store)
+sync_gazetteer = db_task("sync-gazetteer", stages.sync_gazetteer)
 publish_analyst_copy = db_task("publish-analyst-copy", ops.publish_for_analysts)

@@ -384,6 +384,21 @@ class Gazetteer:
                     self.admin1.setdefault((place.country, place.admin1), place)
 
     # ------------------------------------------------------------------ lookups
+    def iter_places(self) -> Iterator[Place]:
+        """Every place once: curated first, then the compiled GeoNames tables (countries
+        excluded), for the analysts' gazetteer table."""
+        seen: set[Place] = set()
+        for found in self._curated.values():
+            for place in found:
+                if place not in seen and place.kind != "country":
+                    seen.add(place)
+                    yield place
+        for compiled in self.tables:
+            for index in range(len(compiled)):
+                place = self._package_place(compiled, index)
+                if place is not None and place.kind != "country" and place.geonames_id not in self._curated_ids:
+                    yield place
+
     def country_place(self, iso3: str) -> Place | None:
         country = self.countries.get(iso3)
         return Place(country.name, "country", iso3) if country else None

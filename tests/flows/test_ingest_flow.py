@@ -33,11 +33,17 @@ def test_ingest_demo_corpus_is_complete_and_idempotent(prefect_harness, tmp_path
         with open_db(db, read_only=True) as conn:
             counts_first = reads.table_counts(conn)
             events = reads.recent_events(conn, limit=500)
+            _, ((incidents, multi_source),) = reads.run_query(
+                conn, "SELECT count(*), count(*) FILTER (WHERE n_sources > 1) FROM v_incidents")
+            _, ((hawija,),) = reads.run_query(conn, "SELECT count(*) FROM gazetteer WHERE name = 'Hawija'")
         second = ingest(feeds_file=str(feeds), db_path=str(db), allow_private_networks=True, per_host_delay=0.0,
                         force=True)
         with open_db(db, read_only=True) as conn:
             counts_second = reads.table_counts(conn)
 
+    assert 0 < incidents < len(events)  # mentions cluster into incidents
+    assert multi_source >= 1  # the syndicated Tuz Khurmatu attack: two outlets, one incident
+    assert hawija >= 1  # the analysts' gazetteer table is loaded
     assert first["feeds_polled"] == 5
     assert first["feeds_failed"] == 2, first["skips_by_reason"]
     assert first["articles_extracted"] >= 24
@@ -48,5 +54,5 @@ def test_ingest_demo_corpus_is_complete_and_idempotent(prefect_harness, tmp_path
     # the second run finds nothing new and leaves the same rows (fetch log and runs grow by design)
     assert second["feeds_polled"] == 5 and second["items_seen"] == first["items_seen"]
     assert second["items_new"] == 0 and second["articles_extracted"] == 0
-    for table in ("articles", "events", "feed_items", "feeds"):
+    for table in ("articles", "events", "feed_items", "feeds", "incidents", "gazetteer"):
         assert counts_second[table] == counts_first[table], table
