@@ -33,9 +33,9 @@ EXAMPLE_QUERIES = [
     ("Events by sub-event type and country",
      "SELECT country, sub_event_type, count(*) AS events, sum(fatalities) AS fatalities\n"
      "FROM v_events GROUP BY ALL ORDER BY events DESC;"),
-    ("The sentences behind each event in Iraq",
-     "SELECT event_date, sub_event_type, location, evidence\n"
-     "FROM v_events WHERE country = 'IRQ' ORDER BY event_date DESC;"),
+    ("Incidents across outlets, with the lowest reported fatality figure",
+     "SELECT event_date, sub_event_type, actor1, actor2, location, admin1, fatalities, n_sources\n"
+     "FROM v_incidents ORDER BY event_date DESC;"),
 ]
 
 
@@ -195,8 +195,13 @@ def cmd_sql(args: argparse.Namespace) -> int:
     from storage import reads
     from storage.db import open_db
 
+    from flows.ops import analyst_copy_path
+
     settings = load_settings(db_path=args.db)
-    with open_db(settings.db_path, read_only=True) as conn:
+    path = settings.db_path
+    if args.db is None and analyst_copy_path(settings).exists():
+        path = analyst_copy_path(settings)  # the published copy: never blocks, never blocked by the pipeline
+    with open_db(path, read_only=True) as conn:
         columns, rows = reads.run_query(conn, args.query)
     if args.json:
         print(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], default=str, indent=2))
@@ -353,7 +358,8 @@ def build_parser() -> argparse.ArgumentParser:
     sql = sub.add_parser("sql", help="run a read-only SQL query on the database",
                          description="Run one SQL statement against the DuckDB file, read-only.")
     sql.add_argument("query", help="SQL text")
-    sql.add_argument("--db", type=Path, help="DuckDB file (default: data/newsevents.duckdb)")
+    sql.add_argument("--db", type=Path, help="DuckDB file (default: the analyst copy data/newsevents-analyst.duckdb "
+                                             "when published, else data/newsevents.duckdb)")
     sql.add_argument("--json", action="store_true", help="print JSON rows")
     sql.set_defaults(func=cmd_sql)
 
