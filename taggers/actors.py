@@ -15,8 +15,15 @@ from core.errors import RuleError
 from taggers.text import fold, fold_name, is_word_boundary
 
 ACTOR_TYPES = {
-    "state_forces", "rebel_group", "political_militia", "identity_militia", "rioters",
-    "protesters", "civilians", "external_forces", "other",
+    "state_forces",
+    "rebel_group",
+    "political_militia",
+    "identity_militia",
+    "rioters",
+    "protesters",
+    "civilians",
+    "external_forces",
+    "other",
 }
 ARMED_TYPES = {"state_forces", "rebel_group", "political_militia", "identity_militia", "external_forces"}
 _ACRONYM = re.compile(r"^[A-Z][A-Z0-9-]{1,5}$")
@@ -130,7 +137,9 @@ def load_actors(rules_dir: Path) -> ActorDictionary:
         if row["country"] and not re.fullmatch(r"[A-Z]{3}", row["country"]):
             raise RuleError(actors_path, line, f"country {row['country']!r} is not ISO 3166-1 alpha-3")
         actor = Actor(
-            name=row["name"], actor_type=row["actor_type"], country=row["country"] or None,
+            name=row["name"],
+            actor_type=row["actor_type"],
+            country=row["country"] or None,
             valid_from=_parse_date(row["valid_from"], actors_path, line),
             valid_to=_parse_date(row["valid_to"], actors_path, line),
         )
@@ -138,7 +147,9 @@ def load_actors(rules_dir: Path) -> ActorDictionary:
         for alias in aliases:
             key = alias if _ACRONYM.match(alias) else fold_name(alias)
             if key in owner and owner[key][0] != actor.name:
-                raise RuleError(actors_path, line, f"alias {alias!r} already belongs to {owner[key][0]!r} (line {owner[key][1]})")
+                raise RuleError(
+                    actors_path, line, f"alias {alias!r} already belongs to {owner[key][0]!r} (line {owner[key][1]})"
+                )
             owner[key] = (actor.name, line)
             named.append((alias, actor))
     generics: list[tuple[str, Actor]] = []
@@ -148,16 +159,29 @@ def load_actors(rules_dir: Path) -> ActorDictionary:
         if row["actor_type"] and row["actor_type"] not in ACTOR_TYPES:
             raise RuleError(generic_path, line, f"actor_type {row['actor_type']!r} not in {sorted(ACTOR_TYPES)}")
         if row["role_hint"] not in _ROLE_HINTS:
-            raise RuleError(generic_path, line,
-                            f"role_hint must be empty or one of {sorted(_ROLE_HINTS - {''})}, got {row['role_hint']!r}")
+            raise RuleError(
+                generic_path,
+                line,
+                f"role_hint must be empty or one of {sorted(_ROLE_HINTS - {''})}, got {row['role_hint']!r}",
+            )
         unknown = set(re.findall(r"{(\w+)}", row["actor_template"])) - {"demonym", "country"}
         if unknown:
-            raise RuleError(generic_path, line, f"unknown placeholder {sorted(unknown)} (use {{demonym}} or {{country}})")
+            raise RuleError(
+                generic_path, line, f"unknown placeholder {sorted(unknown)} (use {{demonym}} or {{country}})"
+            )
         key = fold_name(row["phrase"])
         if key in owner:
             continue  # a named alias wins over a generic phrase
-        generics.append((row["phrase"], Actor(
-            name=row["actor_template"], actor_type=row["actor_type"] or "other", country=None,
-            template=row["actor_template"], role_hint=row["role_hint"] or None,
-        )))
+        generics.append(
+            (
+                row["phrase"],
+                Actor(
+                    name=row["actor_template"],
+                    actor_type=row["actor_type"] or "other",
+                    country=None,
+                    template=row["actor_template"],
+                    role_hint=row["role_hint"] or None,
+                ),
+            )
+        )
     return ActorDictionary(named, generics)

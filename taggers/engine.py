@@ -71,8 +71,15 @@ class _Candidate:
 class Tagger:
     """Rule packs compiled once; ``tag`` is safe to call for thousands of documents."""
 
-    def __init__(self, taxonomy: Taxonomy, triggers: list[TriggerRule], context: ContextRules,
-                 actors: ActorDictionary, gazetteer: Gazetteer, historical_days: int = 30) -> None:
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        triggers: list[TriggerRule],
+        context: ContextRules,
+        actors: ActorDictionary,
+        gazetteer: Gazetteer,
+        historical_days: int = 30,
+    ) -> None:
         self.taxonomy = taxonomy
         self.triggers = triggers
         self._compiled = compile_triggers(triggers)
@@ -97,9 +104,16 @@ class Tagger:
         )
 
     # ------------------------------------------------------------------ public API
-    def tag(self, text: str, published: date | None = None, title: str | None = None,
-            doc_id: str | None = None, country_hint: str | None = None,
-            min_confidence: float = 0.5, snippet: bool = False) -> list[Event]:
+    def tag(
+        self,
+        text: str,
+        published: date | None = None,
+        title: str | None = None,
+        doc_id: str | None = None,
+        country_hint: str | None = None,
+        min_confidence: float = 0.5,
+        snippet: bool = False,
+    ) -> list[Event]:
         """Events of one document. ``snippet=True`` is for short texts already known to
         report an event (CASE, PLOVER sentences): the gates that keep background, generic and
         hypothetical sentences of whole articles out are off, and every event is kept."""
@@ -127,15 +141,20 @@ class Tagger:
         claim = self.context.claims.search(sentence.text)
         if claim is None:
             return False
-        claimants = [a for a in actors if sentence.start <= a.start < sentence.start + claim.start()
-                     and not a.actor.is_generic]
+        claimants = [
+            a for a in actors if sentence.start <= a.start < sentence.start + claim.start() and not a.actor.is_generic
+        ]
         if not claimants:
             return False
         last = events[-1]
         if last.event.actor1 in (None, _UNIDENTIFIED):
             actor = claimants[-1].actor
-            events[-1] = replace(last, event=replace(
-                last.event, actor1=actor.name, actor1_type=actor.actor_type, actor1_country=actor.country))
+            events[-1] = replace(
+                last,
+                event=replace(
+                    last.event, actor1=actor.name, actor1_type=actor.actor_type, actor1_country=actor.country
+                ),
+            )
         return True
 
     # ------------------------------------------------------------------ per sentence
@@ -143,7 +162,7 @@ class Tagger:
         """Trigger matches of a sentence; switches read ``context_text`` (the sentence, or the
         whole snippet in snippet mode, where every sentence describes the same event)."""
         found: list[_Candidate] = []
-        for index in sorted(self._compiled.rules_to_run(folded[sentence.start:sentence.end])):
+        for index in sorted(self._compiled.rules_to_run(folded[sentence.start : sentence.end])):
             rule = self.triggers[index]
             match = self._compiled.regexes[index].search(sentence.text)
             if match is None:
@@ -160,9 +179,18 @@ class Tagger:
             found.append(_Candidate(rule, sentence.start + match.start(), sentence.start + match.end(), sub_event))
         return found
 
-    def _tag_sentence(self, sentence: Sentence, text: str, folded: str, published: date | None,
-                      places: list[PlaceMention], actors: list[ActorMention],
-                      article: _ArticleContext, doc_id: str | None, snippet: bool = False) -> _Found | None:
+    def _tag_sentence(
+        self,
+        sentence: Sentence,
+        text: str,
+        folded: str,
+        published: date | None,
+        places: list[PlaceMention],
+        actors: list[ActorMention],
+        article: _ArticleContext,
+        doc_id: str | None,
+        snippet: bool = False,
+    ) -> _Found | None:
         candidates = self._candidates(sentence, text if snippet else sentence.text, folded)
         if not candidates:
             return None
@@ -174,15 +202,20 @@ class Tagger:
         # militants in a clash"): a later noun trigger sits in a phrase, not in the clause
         first = min(candidates, key=lambda c: c.start)
         methods = [c for c in candidates if not c.rule.outcome]
-        violent_methods = [c for c in methods
-                           if self.taxonomy.sub_events[c.sub_event_type].event_type in _VIOLENT_TYPES]
+        violent_methods = [
+            c for c in methods if self.taxonomy.sub_events[c.sub_event_type].event_type in _VIOLENT_TYPES
+        ]
         if violent_methods:
             candidates = methods
-        s_places = [p for p in places if sentence.start <= p.start < sentence.end
-                    and not article.dateline_start <= p.start < article.dateline_end]
+        s_places = [
+            p
+            for p in places
+            if sentence.start <= p.start < sentence.end and not article.dateline_start <= p.start < article.dateline_end
+        ]
         s_actors = self._sentence_actors(sentence, actors)
-        s_places = [p for p in s_places if not any(a.start <= p.start < a.end for a in s_actors
-                                                    if not a.actor.is_generic)]
+        s_places = [
+            p for p in s_places if not any(a.start <= p.start < a.end for a in s_actors if not a.actor.is_generic)
+        ]
         place = self._resolve_place(s_places, article, sentence)
         country = place.country if place else article.country
         dates = find_dates(s_text, published)
@@ -202,8 +235,12 @@ class Tagger:
         actor2 = self._name_actor(a2, country, article, text)
         if sub.event_type in {"Protests", "Riots"}:
             actor1, actor2 = self._crowd_roles(sub, s_actors, country, article, text)
-        if actor1 is None and sub_event in _STATE_DEFAULT_TYPES and country and (
-                actor2 is None or actor2[1] != "state_forces"):
+        if (
+            actor1 is None
+            and sub_event in _STATE_DEFAULT_TYPES
+            and country
+            and (actor2 is None or actor2[1] != "state_forces")
+        ):
             demonym = self._demonym(country)
             if demonym:
                 actor1 = (f"{demonym} security forces", "state_forces", country)
@@ -214,7 +251,9 @@ class Tagger:
         injured = find_count(s_text, "injured")
         if no_casualties_reported(s_text):  # stated, so zero rather than unknown (ACLED codes 0)
             killed = Count(0, None, 0, 0)
-            if re.search(r"\bno\s+(?:one|injuries|casualties)\b[^.]*\b(?:hurt|injured|wounded|injuries|casualties)", s_text, re.I):
+            if re.search(
+                r"\bno\s+(?:one|injuries|casualties)\b[^.]*\b(?:hurt|injured|wounded|injuries|casualties)", s_text, re.I
+            ):
                 injured = Count(0, None, 0, 0)
         chosen_date = _nearest(dates, cand.start - sentence.start)
         historical = self._is_historical(chosen_date, published, s_text, dates)
@@ -226,10 +265,10 @@ class Tagger:
         has_place = bool(s_places)
         has_named_actor = any(not a.actor.is_generic for a in s_actors)
         generic = bool(ctx.generic.search(s_text))
-        trigger_surface = text[cand.start:cand.end]
+        trigger_surface = text[cand.start : cand.end]
         nominal_plural = bool(_PLURAL_NOUN_TRIGGER.match(trigger_surface)) and not has_count
         specificity = sum((has_date, has_count, has_place))
-        anaphoric = bool(_ANAPHOR.search(text[max(0, cand.start - 12):cand.start]))
+        anaphoric = bool(_ANAPHOR.search(text[max(0, cand.start - 12) : cand.start]))
         if not snippet and generic and not (has_date and (has_count or has_place)):
             return None
         if not snippet and (not cand.rule.specific or nominal_plural) and specificity == 0:
@@ -296,24 +335,23 @@ class Tagger:
         for match in self.context.source_follows.finditer(s_text):
             stop = s_text.find(",", match.end())
             stop = len(s_text) if stop == -1 else stop
-            excluded.update(i for i, a in enumerate(inside)
-                            if match.end() <= a.start - sentence.start <= stop)
+            excluded.update(i for i, a in enumerate(inside) if match.end() <= a.start - sentence.start <= stop)
         for match in self.context.source_precedes.finditer(s_text):
-            excluded.update(i for i, a in enumerate(inside)
-                            if 0 <= match.start() - (a.end - sentence.start) <= 20)
+            excluded.update(i for i, a in enumerate(inside) if 0 <= match.start() - (a.end - sentence.start) <= 20)
         kept: list[ActorMention] = []
         for i, mention in enumerate(inside):
             if i in excluded:
                 continue
             if kept and mention.actor.is_generic and not kept[-1].actor.is_generic:
-                gap = s_text[kept[-1].end - sentence.start:mention.start - sentence.start]
+                gap = s_text[kept[-1].end - sentence.start : mention.start - sentence.start]
                 if len(gap.split()) <= 1 and not re.search(r"[,;]|\band\b", gap):
                     continue  # "ISIS fighters": the generic word belongs to the named actor
             kept.append(mention)
         return kept
 
-    def _roles(self, sentence: Sentence, cand: _Candidate,
-               actors: list[ActorMention]) -> tuple[ActorMention | None, ActorMention | None]:
+    def _roles(
+        self, sentence: Sentence, cand: _Candidate, actors: list[ActorMention]
+    ) -> tuple[ActorMention | None, ActorMention | None]:
         # an actor glued to the trigger ("Coalition airstrikes") counts as before it
         before = [a for a in actors if a.start < cand.start]
         after = [a for a in actors if a.start >= cand.end]
@@ -328,7 +366,7 @@ class Tagger:
             agents = [a for a in actors if by_pos <= a.start <= by_pos + 60]
             patients = [a for a in actors if a.end <= cand.start]
             return (agents[0] if agents else None), (patients[-1] if patients else None)
-        if _PASSIVE_NO_AGENT.search(sentence.text[max(0, rel_start - 25):rel_start]):
+        if _PASSIVE_NO_AGENT.search(sentence.text[max(0, rel_start - 25) : rel_start]):
             # "four women were killed when gunmen opened fire": the victim comes first
             agent = next((a for a in after if a.actor.is_armed), None)
             if agent is None and len({a.actor for a in before}) >= 2:
@@ -342,16 +380,19 @@ class Tagger:
             actor2 = before[-1]  # "three civilians were killed": the only actor is the victim
         return actor1, actor2
 
-    def _crowd_roles(self, sub, s_actors: list[ActorMention], country: str | None,
-                     article: _ArticleContext, text: str):
+    def _crowd_roles(self, sub, s_actors: list[ActorMention], country: str | None, article: _ArticleContext, text: str):
         """ACLED's convention for demonstrations: the crowd is actor1 (protesters, or rioters
         when violent), and the force that intervenes, or the mob's victim, is actor2."""
         crowd_type = "rioters" if sub.event_type == "Riots" else "protesters"
         label = "Rioters" if crowd_type == "rioters" else "Protesters"
-        named_crowd = next((a for a in s_actors if a.actor.actor_type in {"protesters", "rioters"}
-                            and not a.actor.is_generic), None)
-        actor1 = ((named_crowd.actor.name, named_crowd.actor.actor_type, named_crowd.actor.country)
-                  if named_crowd else (f"{label} ({self._country_name(country)})", crowd_type, country))
+        named_crowd = next(
+            (a for a in s_actors if a.actor.actor_type in {"protesters", "rioters"} and not a.actor.is_generic), None
+        )
+        actor1 = (
+            (named_crowd.actor.name, named_crowd.actor.actor_type, named_crowd.actor.country)
+            if named_crowd
+            else (f"{label} ({self._country_name(country)})", crowd_type, country)
+        )
         if sub.id == "peaceful_protest":
             return actor1, None
         others = [a for a in s_actors if a.actor.actor_type not in {"protesters", "rioters"}]
@@ -377,8 +418,9 @@ class Tagger:
                 return rule.nonstate_actor1
         return sub_event
 
-    def _name_actor(self, mention: ActorMention | None, country: str | None,
-                    article: _ArticleContext, text: str) -> tuple[str, str, str | None] | None:
+    def _name_actor(
+        self, mention: ActorMention | None, country: str | None, article: _ArticleContext, text: str
+    ) -> tuple[str, str, str | None] | None:
         if mention is None:
             return None
         actor = mention.actor
@@ -396,15 +438,16 @@ class Tagger:
         if "{" in template:
             if actor_country is None:
                 return None
-            name = template.format(demonym=self._demonym(actor_country) or actor_country,
-                                   country=self._country_name(actor_country))
+            name = template.format(
+                demonym=self._demonym(actor_country) or actor_country, country=self._country_name(actor_country)
+            )
             return name, actor.actor_type, actor_country
         return template, actor.actor_type, None
 
     def _demonym_before(self, text: str, mention: ActorMention) -> str | None:
         """The country of a generic actor from a demonym just before it ("Iraqi federal
         police officer" → IRQ), looking back at most three words."""
-        words = re.findall(r"[\w'-]+", text[max(0, mention.start - 40):mention.start])[-3:]
+        words = re.findall(r"[\w'-]+", text[max(0, mention.start - 40) : mention.start])[-3:]
         for word in reversed(words):
             country = self.gazetteer.by_demonym.get(fold(word))
             if country is not None:
@@ -420,16 +463,22 @@ class Tagger:
         return country.name if country else "unknown"
 
     # ------------------------------------------------------------------ places, dates
-    def _resolve_place(self, s_places: list[PlaceMention], article: _ArticleContext,
-                       sentence: Sentence) -> Place | None:
+    def _resolve_place(
+        self, s_places: list[PlaceMention], article: _ArticleContext, sentence: Sentence
+    ) -> Place | None:
         specific = [p for p in s_places if p.kind not in {"admin1", "country"}]
         regions = [p for p in s_places if p.kind == "admin1"]
         region_names = {c.admin1 for p in regions for c in p.candidates}
         if specific:
             # "Baghdad's Karrada district": the possessive names the container, not the place
-            inner = [p for i, p in enumerate(specific)
-                     if not (i + 1 < len(specific) and sentence.text[p.end - sentence.start:p.end - sentence.start + 2]
-                             in ("'s", "’s"))]
+            inner = [
+                p
+                for i, p in enumerate(specific)
+                if not (
+                    i + 1 < len(specific)
+                    and sentence.text[p.end - sentence.start : p.end - sentence.start + 2] in ("'s", "’s")
+                )
+            ]
             specific = inner or specific
             chosen = next((p for p in specific if p.locative), specific[0])
             return self._pick_candidate(chosen, region_names, article)
@@ -444,20 +493,22 @@ class Tagger:
         return article.place_for(sentence)
 
     @staticmethod
-    def _pick_candidate(mention: PlaceMention, region_names: set[str | None],
-                        article: _ArticleContext) -> Place:
+    def _pick_candidate(mention: PlaceMention, region_names: set[str | None], article: _ArticleContext) -> Place:
         candidates = mention.candidates
         if len(candidates) == 1:
             return candidates[0]
         in_sentence = [c for c in candidates if c.admin1 in region_names]
         if in_sentence:
             return in_sentence[0]
-        ranked = sorted(candidates, key=lambda c: (-article.admin1_counts.get(c.admin1, 0),
-                                                   -(article.country == c.country), -c.population))
+        ranked = sorted(
+            candidates,
+            key=lambda c: (-article.admin1_counts.get(c.admin1, 0), -(article.country == c.country), -c.population),
+        )
         return ranked[0]
 
-    def _is_historical(self, chosen: DateMention | None, published: date | None, sentence: str,
-                       dates: list[DateMention]) -> bool:
+    def _is_historical(
+        self, chosen: DateMention | None, published: date | None, sentence: str, dates: list[DateMention]
+    ) -> bool:
         if chosen is not None and chosen.value is not None and published is not None:
             if (published - chosen.value).days > self.historical_days:
                 return True
@@ -480,8 +531,8 @@ def _is_heading(sentence: Sentence, text: str, title: str | None) -> bool:
         return True
     if _TERMINAL.search(sentence.text) or len(sentence.text.split()) > 20:
         return False
-    before = text[max(0, sentence.start - 2):sentence.start]
-    after = text[sentence.end:sentence.end + 2]
+    before = text[max(0, sentence.start - 2) : sentence.start]
+    after = text[sentence.end : sentence.end + 2]
     return (sentence.start == 0 or "\n" in before) and (sentence.end == len(text) or "\n" in after)
 
 
@@ -505,9 +556,16 @@ class _ArticleContext:
     tagger: Tagger
 
     @classmethod
-    def build(cls, tagger: Tagger, text: str, title: str | None, sentences: list[Sentence],
-              places: list[PlaceMention], actors: list[ActorMention],
-              country_hint: str | None) -> _ArticleContext:
+    def build(
+        cls,
+        tagger: Tagger,
+        text: str,
+        title: str | None,
+        sentences: list[Sentence],
+        places: list[PlaceMention],
+        actors: list[ActorMention],
+        country_hint: str | None,
+    ) -> _ArticleContext:
         countries: Counter[str] = Counter()
         admin1_counts: Counter[str | None] = Counter()
         resolved: list[tuple[int, Place]] = []
@@ -531,12 +589,17 @@ class _ArticleContext:
         match = _DATELINE.search(text[:800])
         dateline_start, dateline_end = (match.start(), match.end()) if match else (0, 0)
         if match:
-            for mention in tagger.gazetteer.find(match.group(1).title() if match.group(1).isupper() else match.group(1)):
+            for mention in tagger.gazetteer.find(
+                match.group(1).title() if match.group(1).isupper() else match.group(1)
+            ):
                 if mention.kind != "country":
                     dateline = mention.candidates[0]
                     break
-        armed = Counter(a.actor for a in actors if not a.actor.is_generic
-                        and a.actor.actor_type in {"rebel_group", "political_militia", "identity_militia"})
+        armed = Counter(
+            a.actor
+            for a in actors
+            if not a.actor.is_generic and a.actor.actor_type in {"rebel_group", "political_militia", "identity_militia"}
+        )
         dominant = armed.most_common(1)[0][0] if armed else None
         return cls(country, admin1_counts, dateline, dateline_start, dateline_end, resolved, dominant, tagger)
 
@@ -544,8 +607,9 @@ class _ArticleContext:
         """The place a sentence without one most likely refers to: the last specific place
         named before it in the same or previous paragraph, else the dateline, else the
         article's most named region."""
-        previous = [p for start, p in self.place_mentions if start < sentence.start
-                    and p.kind not in {"admin1", "country"}]
+        previous = [
+            p for start, p in self.place_mentions if start < sentence.start and p.kind not in {"admin1", "country"}
+        ]
         if previous:
             best = previous[-1]
             return best
@@ -581,10 +645,25 @@ def _merge_mentions(found: list[_Found]) -> list[Event]:
             merged.append(event)
             continue
         fill = {}
-        for field in ("actor1", "actor1_type", "actor1_country", "actor2", "actor2_type",
-                      "actor2_country", "location", "latitude", "longitude", "admin1",
-                      "admin1_code", "admin2", "geo_precision", "fatalities", "fatalities_high",
-                      "injured", "date_text"):
+        for field in (
+            "actor1",
+            "actor1_type",
+            "actor1_country",
+            "actor2",
+            "actor2_type",
+            "actor2_country",
+            "location",
+            "latitude",
+            "longitude",
+            "admin1",
+            "admin1_code",
+            "admin2",
+            "geo_precision",
+            "fatalities",
+            "fatalities_high",
+            "injured",
+            "date_text",
+        ):
             if getattr(target, field) is None and getattr(event, field) is not None:
                 fill[field] = getattr(event, field)
         fill["confidence"] = max(target.confidence, event.confidence)

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from text_to_num import text2num
 
 _VAGUE_COUNTS = {
-    "dozens": 12, "a dozen": 12, "dozen": 12, "scores": 20, "hundreds": 100, "thousands": 1000,
+    "dozens": 12,
+    "a dozen": 12,
+    "dozen": 12,
+    "scores": 20,
+    "hundreds": 100,
+    "thousands": 1000,
     "tens": 10,
 }
 _NUMBER_WORDS = (
@@ -26,7 +31,10 @@ NUM = (
     rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+|(?:(?:{_NUMBER_WORDS})(?:[\s-]+(?:and\s+)?(?:{_NUMBER_WORDS}))*)"
     r"|dozens|a dozen|scores|hundreds|thousands|tens)"
 )
-_QUALIFIER = r"(?:(?:at\s+least|more\s+than|over|up\s+to|some|about|around|nearly|almost|roughly|as\s+many\s+as|a\s+total\s+of|an\s+estimated|approximately)\s+)?"
+_QUALIFIER = (
+    r"(?:(?:at\s+least|more\s+than|over|up\s+to|some|about|around|nearly|almost|roughly|as\s+many\s+as|"
+    r"a\s+total\s+of|an\s+estimated|approximately)\s+)?"
+)
 RANGE = rf"{_QUALIFIER}(?P<low>{NUM})(?:\s*(?:to|-|–|or|and)\s*(?P<high>{NUM}))?"
 _PERSON = (
     r"(?:people|persons?|civilians?|soldiers?|troops|officers?|policem[ae]n|police\s+officers?|"
@@ -112,7 +120,9 @@ def _both_sides(kind: str) -> re.Pattern[str]:
     low2 = RANGE.replace("?P<low>", "?P<low2>").replace("?P<high>", "?P<high2>")
     return re.compile(
         rf"\b{RANGE}\s+{_ADJ}{_PERSON}\s+and\s+{low2}\s+{_ADJ}{_PERSON}\s+(?:were|have\s+been|had\s+been)\s+"
-        rf"(?:reportedly\s+|also\s+)?{_VERBS[kind]}\b", re.I)
+        rf"(?:reportedly\s+|also\s+)?{_VERBS[kind]}\b",
+        re.I,
+    )
 
 
 _SUMS = {kind: _both_sides(kind) for kind in ("killed", "injured")}

@@ -10,10 +10,54 @@ from functools import lru_cache
 
 # Abbreviations that end with a period but do not end a sentence.
 _ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "gen", "lt", "col", "maj", "capt", "cpt", "sgt", "brig", "adm", "gov",
-    "sen", "rep", "st", "mt", "no", "vs", "u.s", "u.n", "u.k", "jan", "feb", "mar", "apr", "jun",
-    "jul", "aug", "sep", "sept", "oct", "nov", "dec", "inc", "ltd", "co", "corp", "prof", "rev",
-    "e.g", "i.e", "approx", "dept", "lt.col", "pvt", "cpl",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "gen",
+    "lt",
+    "col",
+    "maj",
+    "capt",
+    "cpt",
+    "sgt",
+    "brig",
+    "adm",
+    "gov",
+    "sen",
+    "rep",
+    "st",
+    "mt",
+    "no",
+    "vs",
+    "u.s",
+    "u.n",
+    "u.k",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "inc",
+    "ltd",
+    "co",
+    "corp",
+    "prof",
+    "rev",
+    "e.g",
+    "i.e",
+    "approx",
+    "dept",
+    "lt.col",
+    "pvt",
+    "cpl",
 }
 _SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+|$)|\n\s*\n|\n(?=[A-Z\"“])")
 
@@ -34,7 +78,6 @@ def split_sentences(text: str) -> list[Sentence]:
     paragraph = 0
     for match in _SENTENCE_END.finditer(text):
         end = match.end()
-        chunk = text[start:end]
         if match.group().startswith((".",)) and "\n" not in match.group():
             before = text[max(start, match.start() - 12) : match.start()]
             token = before.split()[-1].lower() if before.split() else ""
@@ -61,8 +104,22 @@ def _append(out: list[Sentence], text: str, start: int, end: int, paragraph: int
     out.append(Sentence(text[s:e], s, e, paragraph))
 
 
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'", "“": '"', "”": '"',
-                         "–": "-", "—": "-", "‐": "-", "‑": "-", "\u00a0": " "})
+_QUOTES = str.maketrans(
+    {
+        "’": "'",
+        "‘": "'",
+        "`": "'",
+        "´": "'",
+        "ʼ": "'",
+        "“": '"',
+        "”": '"',
+        "–": "-",
+        "—": "-",
+        "‐": "-",
+        "‑": "-",
+        "\u00a0": " ",
+    }
+)
 
 
 @lru_cache(maxsize=4096)

@@ -23,18 +23,27 @@ def _one(tagger, text, published=PUBLISHED):
 
 
 def test_airstrike_with_range_place_and_date(tagger):
-    e = _one(tagger, "Coalition airstrikes on caves in the Hamrin Mountains of Saladin province on Wednesday "
-                     "killed at least 5 to 10 ISIS fighters, the coalition said.")
+    e = _one(
+        tagger,
+        "Coalition airstrikes on caves in the Hamrin Mountains of Saladin province on Wednesday "
+        "killed at least 5 to 10 ISIS fighters, the coalition said.",
+    )
     assert (e.event_type, e.sub_event_type) == ("Explosions/Remote violence", "air_drone_strike")
     assert (e.actor1, e.actor2) == ("International coalition", "Islamic State")
     assert (e.country, e.admin1, e.admin1_code, e.location) == ("IRQ", "Salah al-Din", "IQ-SD", "Hamrin mountains")
     assert e.latitude and e.longitude
     assert (e.fatalities, e.fatalities_high, e.event_date, e.date_precision) == (5, 10, PUBLISHED, "day")
-    assert e.evidence.startswith("Coalition airstrikes") and (e.char_start, e.rule_id) == (0, "air_drone_strike.airstrike")
+    assert e.evidence.startswith("Coalition airstrikes") and (e.char_start, e.rule_id) == (
+        0,
+        "air_drone_strike.airstrike",
+    )
 
 
 def test_attack_on_police_is_armed_clash(tagger):
-    e = _one(tagger, "ISIS militants killed an Iraqi federal police officer at a checkpoint in Hawija, western Kirkuk on Monday.")
+    e = _one(
+        tagger,
+        "ISIS militants killed an Iraqi federal police officer at a checkpoint in Hawija, western Kirkuk on Monday.",
+    )
     assert (e.sub_event_type, e.actor1, e.actor2, e.fatalities) == ("armed_clash", "Islamic State", "Iraqi police", 1)
     assert (e.admin1, e.location, e.event_date) == ("Kirkuk", "Hawija", date(2026, 11, 16))
 
@@ -45,7 +54,10 @@ def test_attack_on_civilians_is_attack(tagger):
 
 
 def test_passive_voice_roles(tagger):
-    e = _one(tagger, "Two Iraqi soldiers were killed by a roadside bomb planted by Islamic State militants in Tarmiyah on Sunday.")
+    e = _one(
+        tagger,
+        "Two Iraqi soldiers were killed by a roadside bomb planted by Islamic State militants in Tarmiyah on Sunday.",
+    )
     assert e.sub_event_type == "remote_explosive_landmine_ied"
     assert e.actor2 == "Iraqi army"
 
@@ -80,11 +92,18 @@ def test_protest_crowd_is_actor1(tagger):
 
 
 def test_follow_up_sentences_merge(tagger):
-    events = tagger.tag("A car bomb exploded at a market in Kirkuk on Monday, killing six civilians. "
-                        "The bombing also wounded 20 people, officials said.", PUBLISHED)
+    events = tagger.tag(
+        "A car bomb exploded at a market in Kirkuk on Monday, killing six civilians. "
+        "The bombing also wounded 20 people, officials said.",
+        PUBLISHED,
+    )
     assert len(events) == 1 and events[0].injured == 20
 
 
 def test_sports_metaphor_is_not_an_event(tagger):
-    assert tagger.tag("The striker fired twice as Zawraa killed off the match against Talaba in Baghdad on Friday.",
-                      PUBLISHED) == []
+    assert (
+        tagger.tag(
+            "The striker fired twice as Zawraa killed off the match against Talaba in Baghdad on Friday.", PUBLISHED
+        )
+        == []
+    )

@@ -33,8 +33,12 @@ def test_shipped_rules_load():
 
 
 def test_unknown_sub_event_type_points_at_its_line(tmp_path):
-    path = _write(tmp_path, "t.toml", '[[trigger]]\nid = "x.one"\nsub_event_type = "air_drone_strike"\npatterns = ["a"]\n\n'
-                                       '[[trigger]]\nid = "x.two"\nsub_event_type = "airstrikes"\npatterns = ["b"]\n')
+    path = _write(
+        tmp_path,
+        "t.toml",
+        '[[trigger]]\nid = "x.one"\nsub_event_type = "air_drone_strike"\npatterns = ["a"]\n\n'
+        '[[trigger]]\nid = "x.two"\nsub_event_type = "airstrikes"\npatterns = ["b"]\n',
+    )
     with pytest.raises(RuleError) as caught:
         load_triggers(path, IDS)
     assert caught.value.line == 7 and "airstrikes" in caught.value.reason and str(path) in str(caught.value)
@@ -48,7 +52,7 @@ def test_bad_regex_is_reported(tmp_path):
 
 
 def test_toml_syntax_error_carries_line(tmp_path):
-    path = _write(tmp_path, "t.toml", '[[trigger]]\nid = x.one\n')
+    path = _write(tmp_path, "t.toml", "[[trigger]]\nid = x.one\n")
     with pytest.raises(RuleError) as caught:
         load_triggers(path, IDS)
     assert caught.value.line == 2
@@ -59,7 +63,9 @@ def test_duplicate_alias_names_both_lines(tmp_path):
     (tmp_path / "actors.csv").write_text(
         "name,actor_type,country,aliases,valid_from,valid_to,notes\n"
         "Group A,rebel_group,IRQ,Alpha Front,,,\n"
-        "Group B,rebel_group,SYR,alpha front,,,\n", encoding="utf-8")
+        "Group B,rebel_group,SYR,alpha front,,,\n",
+        encoding="utf-8",
+    )
     with pytest.raises(RuleError, match="already belongs to 'Group A' \\(line 2\\)") as caught:
         load_actors(tmp_path)
     assert caught.value.line == 3
@@ -68,7 +74,8 @@ def test_duplicate_alias_names_both_lines(tmp_path):
 def test_bad_actor_type(tmp_path):
     shutil.copy(RULES / "generic_actors.csv", tmp_path / "generic_actors.csv")
     (tmp_path / "actors.csv").write_text(
-        "name,actor_type,country,aliases,valid_from,valid_to,notes\nGroup A,terrorists,IRQ,,,,\n", encoding="utf-8")
+        "name,actor_type,country,aliases,valid_from,valid_to,notes\nGroup A,terrorists,IRQ,,,,\n", encoding="utf-8"
+    )
     with pytest.raises(RuleError, match="actor_type") as caught:
         load_actors(tmp_path)
     assert caught.value.line == 2
@@ -91,10 +98,14 @@ def test_prefilter_never_hides_a_match():
     tagger = Tagger.load()
     compiled = tagger._compiled
     sentences = [
-        "Coalition airstrikes on caves killed 5 fighters.", "A roadside bomb exploded near the convoy.",
-        "Protesters clashed with police on Tuesday.", "Gunmen opened fire on worshippers.",
-        "Troops recaptured the town of Hit.", "Police defused an IED near the market.",
-        "Rebels seized control of the border crossing.", "A suicide bomber blew himself up.",
+        "Coalition airstrikes on caves killed 5 fighters.",
+        "A roadside bomb exploded near the convoy.",
+        "Protesters clashed with police on Tuesday.",
+        "Gunmen opened fire on worshippers.",
+        "Troops recaptured the town of Hit.",
+        "Police defused an IED near the market.",
+        "Rebels seized control of the border crossing.",
+        "A suicide bomber blew himself up.",
     ]
     for sentence in sentences:
         selected = compiled.rules_to_run(sentence.lower())
