@@ -20,8 +20,8 @@ from extractors.http import PoliteClient
 from storage import reads, writes
 from storage.batches import transaction
 from storage.clustering import cluster_incidents
-from storage.gazetteer import load_gazetteer_table, stored_gazetteer_version
 from storage.db import open_db
+from storage.gazetteer import load_gazetteer_table, stored_gazetteer_version
 from taggers.engine import Tagger
 
 
