@@ -205,6 +205,8 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------------- eval
 def cmd_eval(args: argparse.Namespace) -> int:
+    if args.sets[:1] == ["extraction"]:
+        return cmd_eval_extraction(args)
     from evaluation.run import check_floors, format_report, run_eval
     from taggers.engine import Tagger
 
@@ -218,6 +220,24 @@ def cmd_eval(args: argparse.Namespace) -> int:
             progress=lambda done, total: progress.update(bar, completed=done, total=total),
         )
     print(json.dumps(results, indent=2, default=str) if args.json else format_report(results))
+    if args.check_floors:
+        violations = check_floors(results, args.floors)
+        for violation in violations:
+            err.print(f"[red]below floor:[/red] {violation}")
+        return EXIT_PROBLEM if violations else EXIT_OK
+    return EXIT_OK
+
+
+def cmd_eval_extraction(args: argparse.Namespace) -> int:
+    """`newsevents eval extraction [zyte fundus naeb htmldate]`: ours next to plain trafilatura."""
+    from evaluation.extraction import SET_NAMES, format_extraction_report, run_extraction_eval
+    from evaluation.run import check_floors
+
+    with _progress() as progress:
+        bar = progress.add_task("extracting", total=None)
+        results = run_extraction_eval(args.shared, progress=lambda done, total: progress.update(
+            bar, completed=done, total=total), sets=args.sets[1:] or SET_NAMES, limit=args.limit)
+    print(json.dumps(results, indent=2, default=str) if args.json else format_extraction_report(results))
     if args.check_floors:
         violations = check_floors(results, args.floors)
         for violation in violations:
@@ -424,6 +444,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--shared", type=Path, default=PROJECT_ROOT.parent / "shared", help="shared corpora root")
     ev.add_argument("--floors", type=Path, default=PROJECT_ROOT / "evaluation" / "floors.toml", help="floors file")
     ev.add_argument("--check-floors", action="store_true", help="exit 1 when a figure is below its floor")
+    ev.add_argument("--limit", type=int, help="eval extraction: only the first N pages of each set")
     ev.add_argument("--json", action="store_true", help="print JSON")
     ev.set_defaults(func=cmd_eval)
 

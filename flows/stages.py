@@ -15,6 +15,7 @@ from pathlib import Path
 from core.records import Article, Event, FeedPoll, FeedSource, FeedState, FetchRecord, Page
 from core.settings import Settings, load_settings
 from extractors.articles import extract_articles
+from extractors.dedup import CANDIDATE_WINDOW, link_near_duplicates
 from extractors.feeds import fetch_pages, poll_feeds
 from extractors.http import PoliteClient
 from storage import reads, writes
@@ -114,6 +115,7 @@ def store(settings: Settings, run_id: str, sources: Sequence[FeedSource],
     with open_db(settings.db_path) as conn, transaction(conn):
         writes.upsert_feeds(conn, list(sources), run_id=run_id)
         writes.upsert_articles(conn, run_id, list(articles))
+        link_copies(conn, articles)
         writes.replace_events(conn, run_id, events)
         if events:  # new or changed mentions join (or form) incidents in the same transaction
             cluster_incidents(conn, run_id)
@@ -121,3 +123,16 @@ def store(settings: Settings, run_id: str, sources: Sequence[FeedSource],
         new_items = writes.upsert_feed_items(conn, run_id, [i for p, _ in polls for i in p.items])
         writes.save_feed_states(conn, [state for _, state in polls], run_id=run_id)
         return new_items
+
+
+def link_copies(conn, articles: Sequence[Article]) -> None:  # noqa: ANN001 (a storage connection)
+    """Fingerprint the stored articles that have text and link syndicated copies to the story
+    stored first, comparing with the canonical articles published within CANDIDATE_WINDOW."""
+    texts = {a.url_hash: a.text for a in articles if a.text and not a.skip_reason}
+    if not texts:
+        return
+    now = datetime.now(UTC)
+    moments = [a.published or now for a in articles if a.url_hash in texts]
+    candidates = reads.near_duplicate_candidates(
+        conn, min(moments) - CANDIDATE_WINDOW, max(moments) + CANDIDATE_WINDOW, include=list(texts))
+    writes.save_near_duplicates(conn, link_near_duplicates(texts, candidates))

@@ -91,13 +91,14 @@ def articles_for_retag(
     source: str | None = None,
     *,
     page_size: int = 500,
+    after: str = "",
 ) -> Iterator[dict]:
     """Extracted articles to tag again, in url_hash order, fetched a page at a time.
 
     ``since`` keeps articles published (or, without a date, first stored) on or after that day;
-    ``source`` keeps articles listed by that feed. Writing between pages is safe.
+    ``source`` keeps articles listed by that feed; ``after`` starts after that url_hash (so a
+    flow can read one page, close the database, and go on later). Writing between pages is safe.
     """
-    after = ""
     while True:
         page = _dicts(
             conn.execute(
@@ -109,6 +110,55 @@ def articles_for_retag(
         if len(page) < page_size:
             return
         after = page[-1]["url_hash"]
+
+
+def articles_for_reextract(
+    conn: duckdb.DuckDBPyConnection,
+    since: date | None = None,
+    source: str | None = None,
+    *,
+    after: str = "",
+    page_size: int = 100,
+) -> list[dict]:
+    """One page of stored articles that kept their raw HTML, in url_hash order after ``after``:
+    what is needed to extract them again exactly as the ingest flow did.
+
+    Each row: the article's ``url_hash``, ``url``, ``feed_name``, ``country_hint``, ``status``,
+    ``text_sha1``, ``title``, ``published``, ``language``, ``extractor_version``; ``html`` (raw
+    bytes); ``fetched_at`` (when the page was fetched: its last successful article fetch, else
+    when the article was first stored); and what the feed that brought it said about it:
+    ``feed_title``, ``feed_published``, ``feed_authors`` (None/empty when unknown).
+    ``since`` and ``source`` filter as in ``articles_for_retag``. Skipped articles are included
+    (a newer extractor may find their text).
+    """
+    rows = _dicts(
+        conn.execute(
+            query("reads", "articles_for_reextract"),
+            {"after": after, "since": since, "source": source, "page_size": page_size},
+        )
+    )
+    for row in rows:
+        row["html"] = decompress_html(row.pop("html_compressed"), row.pop("html_codec"))
+        row["feed_authors"] = tuple(row["feed_authors"] or ())
+    return rows
+
+
+def near_duplicate_candidates(
+    conn: duckdb.DuckDBPyConnection,
+    start: datetime,
+    end: datetime,
+    include: Collection[str] = (),
+) -> dict[str, int]:
+    """Fingerprints of canonical articles (extracted, fingerprinted, not themselves copies)
+    published (or, without a date, first stored) between ``start`` and ``end``, or whose
+    url_hash is in ``include``: {url_hash: simhash}, oldest first (first stored, then url_hash).
+    What ``extractors.dedup.link_near_duplicates`` compares new articles with.
+    """
+    rows = conn.execute(
+        query("reads", "near_duplicate_candidates"),
+        {"start": start, "end": end, "include": sorted(include)},
+    ).fetchall()
+    return {key: int(simhash) for key, simhash in rows}
 
 
 def run_query(conn: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[tuple]]:

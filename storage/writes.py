@@ -291,6 +291,27 @@ def _article_row(article: Article) -> dict:
     }
 
 
+_NEAR_DUPLICATES = pa.schema(
+    [("url_hash", pa.string()), ("simhash", pa.uint64()), ("duplicate_of", pa.string())]
+)
+
+
+def save_near_duplicates(
+    conn: duckdb.DuckDBPyConnection, links: Mapping[str, tuple[int | None, str | None]]
+) -> None:
+    """Store each article's fingerprint and, when it is a copy, the canonical article it copies
+    (``{url_hash: (simhash, duplicate_of)}``, from ``extractors.dedup.link_near_duplicates``).
+
+    Sets links, never clears them (as ``link_exact_duplicates``): an article once found to be
+    a copy stays one. Unknown url_hashes are ignored; writing the same links again changes nothing.
+    """
+    rows = [
+        {"url_hash": key, "simhash": simhash, "duplicate_of": duplicate_of}
+        for key, (simhash, duplicate_of) in links.items()
+    ]
+    _merge(conn, "save_near_duplicates", "incoming_near_duplicates", _NEAR_DUPLICATES, rows, {})
+
+
 def replace_events(
     conn: duckdb.DuckDBPyConnection, run_id: str, events_by_article: Mapping[str, Sequence[Event]]
 ) -> int:

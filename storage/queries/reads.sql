@@ -55,6 +55,38 @@ WHERE a.status = 'extracted'
 ORDER BY a.url_hash
 LIMIT $page_size;
 
+-- name: articles_for_reextract
+-- One page of articles with their raw HTML, the time their page was fetched and what their feed
+-- said about them (the feed that first brought the article), after a url_hash.
+SELECT a.url_hash, a.url, a.feed_name, a.country_hint, a.status, a.text_sha1, a.title,
+       a.published, a.language, a.extractor_version, a.html_compressed, a.html_codec,
+       coalesce((SELECT max(f.started_at) FROM fetches AS f
+                 WHERE f.kind = 'article' AND f.url_hash = a.url_hash AND f.outcome = 'ok'),
+                a.first_seen_at) AS fetched_at,
+       i.title AS feed_title, i.published AS feed_published, i.authors AS feed_authors
+FROM articles AS a
+LEFT JOIN feed_items AS i ON i.url_hash = a.url_hash AND i.feed_name = a.feed_name
+WHERE a.html_compressed IS NOT NULL
+  AND a.url_hash > $after
+  AND ($since IS NULL OR coalesce(a.published, a.first_seen_at) >= $since::DATE)
+  AND ($source IS NULL
+       OR a.feed_name = $source
+       OR EXISTS (SELECT 1 FROM feed_items AS f
+                  WHERE f.url_hash = a.url_hash AND f.feed_name = $source))
+ORDER BY a.url_hash
+LIMIT $page_size;
+
+-- name: near_duplicate_candidates
+-- Canonical fingerprinted articles in a publication window (or named), oldest first.
+SELECT url_hash, simhash
+FROM articles
+WHERE status = 'extracted'
+  AND simhash IS NOT NULL
+  AND duplicate_of IS NULL
+  AND (coalesce(published, first_seen_at) BETWEEN $start AND $end
+       OR list_contains($include, url_hash))
+ORDER BY first_seen_at, url_hash;
+
 -- name: latest_runs
 SELECT *
 FROM v_runs

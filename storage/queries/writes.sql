@@ -126,6 +126,16 @@ WHERE a.url_hash = c.url_hash
   AND c.canonical <> a.url_hash
   AND a.duplicate_of IS DISTINCT FROM c.canonical;
 
+-- name: save_near_duplicates
+-- Fingerprints and near-duplicate links: a link is set or kept, never cleared.
+UPDATE articles AS a
+SET simhash = i.simhash,
+    duplicate_of = coalesce(i.duplicate_of, a.duplicate_of)
+FROM incoming_near_duplicates AS i
+WHERE a.url_hash = i.url_hash
+  AND (a.simhash, a.duplicate_of)
+      IS DISTINCT FROM (i.simhash, coalesce(i.duplicate_of, a.duplicate_of));
+
 -- name: event_id_conflicts
 -- Event ids must be unique across articles: ids in this batch already stored for an article
 -- outside the batch.
