@@ -79,6 +79,7 @@ class Tagger:
         actors: ActorDictionary,
         gazetteer: Gazetteer,
         historical_days: int = 30,
+        version: str = TAGGER_VERSION,
     ) -> None:
         self.taxonomy = taxonomy
         self.triggers = triggers
@@ -87,7 +88,7 @@ class Tagger:
         self.actors = actors
         self.gazetteer = gazetteer
         self.historical_days = historical_days
-        self.version = TAGGER_VERSION
+        self.version = version
 
     @classmethod
     def load(cls, settings: Settings | None = None, rules_dir: Path | None = None) -> Tagger:
@@ -101,6 +102,7 @@ class Tagger:
             actors=load_actors(rules_dir),
             gazetteer=load_gazetteer(extra=[Path(p) for p in settings.gazetteer_extra.split(os.pathsep) if p]),
             historical_days=settings.historical_days,
+            version=f"{TAGGER_VERSION}+{rules_digest(rules_dir)}",
         )
 
     # ------------------------------------------------------------------ public API
@@ -534,6 +536,15 @@ def _is_heading(sentence: Sentence, text: str, title: str | None) -> bool:
     before = text[max(0, sentence.start - 2) : sentence.start]
     after = text[sentence.end : sentence.end + 2]
     return (sentence.start == 0 or "\n" in before) and (sentence.end == len(text) or "\n" in after)
+
+
+def rules_digest(rules_dir: Path) -> str:
+    """A short digest of the rule packs, so every event records exactly which rules made it
+    (``tagger_version`` = engine version + this digest)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in rules_dir.iterdir() if p.suffix in {".toml", ".csv"}):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:10]
 
 
 def _nearest(dates: list[DateMention], position: int) -> DateMention | None:
