@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from core.errors import NewsEventsError, TerminalError, TransientError
+from core.errors import ConfigError, NewsEventsError, TerminalError, TransientError
 from core.records import Event
 from core.settings import PROJECT_ROOT, describe_settings, load_settings
 
@@ -83,7 +83,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from flows.ingest import ingest
 
     settings = load_settings(db_path=args.db)
-    with DemoSite() as site, tempfile.TemporaryDirectory() as tmp:
+    # a fixed port keeps the article URLs (their natural keys) the same from run to run
+    try:
+        demo_site = DemoSite(port=args.port)
+    except OSError as exc:
+        raise ConfigError("--port", None, f"cannot serve the demo on 127.0.0.1:{args.port} ({exc.strerror}); "
+                                          "free the port or pass --port N (the same N on every run)") from exc
+    with demo_site as site, tempfile.TemporaryDirectory() as tmp:
         feeds_file = Path(tmp) / "demo-feeds.toml"
         feeds_file.write_text(
             "".join(f'[[feed]]\nname = "{s.name}"\nurl = "{s.url}"\nlanguage = "en"\n\n' for s in site.feed_sources())
@@ -400,6 +406,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve the demo feeds on 127.0.0.1, run the ingest flow once, print the events.",
     )
     demo.add_argument("--db", type=Path, help="DuckDB file (default: data/newsevents.duckdb)")
+    demo.add_argument("--port", type=int, default=8765,
+                      help="loopback port of the demo site (default 8765; keep it the same between runs)")
     demo.add_argument("--json", action="store_true", help="print JSON instead of tables")
     demo.set_defaults(func=cmd_demo)
 
