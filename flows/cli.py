@@ -377,6 +377,29 @@ def cmd_status(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from flows.ops import analyst_copy_path
+    from storage.export import export_incidents
+    from storage.publish import open_analyst
+
+    settings = load_settings(db_path=args.db)
+    source = analyst_copy_path(settings)
+    if not source.exists():
+        raise ConfigError(str(source), None, "no analyst copy yet: run the pipeline (or `newsevents demo`) first")
+    out_dir = args.out or settings.export_dir
+    with err.status(f"exporting incidents as {args.format} to {out_dir}"):
+        conn = open_analyst(source, full_text=False)
+        try:
+            report = export_incidents(conn, out_dir, args.format, since=args.since)
+        finally:
+            conn.close()
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        console.print(f"{report['rows']} incidents → {report['path']}")
+    return EXIT_OK
+
+
 def cmd_settings(args: argparse.Namespace) -> int:
     rows = describe_settings()
     if args.json:
@@ -470,6 +493,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sql.add_argument("--json", action="store_true", help="print JSON rows")
     sql.set_defaults(func=cmd_sql)
+
+    exp = sub.add_parser("export", help="export incidents as Parquet (by month), CSV or ACLED-column CSV",
+                         description="Export incidents from the analyst copy: parquet (partitioned by year and "
+                                     "month), csv, or acled (ACLED's column names, for ACLED workflows).")
+    exp.add_argument("--format", choices=("parquet", "csv", "acled"), default="parquet", help="default: parquet")
+    exp.add_argument("--since", type=date.fromisoformat, help="only incidents on or after YYYY-MM-DD")
+    exp.add_argument("--out", type=Path, help="output directory (default: data/exports)")
+    exp.add_argument("--db", type=Path, help="pipeline DuckDB file whose analyst copy is read")
+    exp.add_argument("--json", action="store_true", help="print JSON")
+    exp.set_defaults(func=cmd_export)
 
     gaz = sub.add_parser(
         "gazetteer",
