@@ -213,7 +213,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     if args.sets[:1] == ["extraction"]:
         return cmd_eval_extraction(args)
-    from evaluation.run import check_floors, format_report, run_eval
+    from evaluation.run import format_report, run_eval
     from taggers.engine import Tagger
 
     tagger = Tagger.load(load_settings())
@@ -225,25 +225,25 @@ def cmd_eval(args: argparse.Namespace) -> int:
             args.shared,
             progress=lambda done, total: progress.update(bar, completed=done, total=total),
         )
-    print(json.dumps(results, indent=2, default=str) if args.json else format_report(results))
-    if args.check_floors:
-        violations = check_floors(results, args.floors)
-        for violation in violations:
-            err.print(f"[red]below floor:[/red] {violation}")
-        return EXIT_PROBLEM if violations else EXIT_OK
-    return EXIT_OK
+    return _report_eval(results, format_report, args)
 
 
 def cmd_eval_extraction(args: argparse.Namespace) -> int:
     """`newsevents eval extraction [zyte fundus naeb htmldate]`: ours next to plain trafilatura."""
     from evaluation.extraction import SET_NAMES, format_extraction_report, run_extraction_eval
-    from evaluation.run import check_floors
 
     with _progress() as progress:
         bar = progress.add_task("extracting", total=None)
         results = run_extraction_eval(args.shared, progress=lambda done, total: progress.update(
             bar, completed=done, total=total), sets=args.sets[1:] or SET_NAMES, limit=args.limit)
-    print(json.dumps(results, indent=2, default=str) if args.json else format_extraction_report(results))
+    return _report_eval(results, format_extraction_report, args)
+
+
+def _report_eval(results: dict, render, args: argparse.Namespace) -> int:
+    """Print eval results (text or JSON) and, with --check-floors, exit 1 below a floor."""
+    from evaluation.run import check_floors
+
+    print(json.dumps(results, indent=2, default=str) if args.json else render(results))
     if args.check_floors:
         violations = check_floors(results, args.floors)
         for violation in violations:

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 import feedparser
 import pytest
 
+from taggers.taxonomy import ACLED_SUB_EVENTS
+
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 ARTICLES_DIR = DEMO_DIR / "articles"
 FEEDS_DIR = DEMO_DIR / "feeds"
@@ -40,33 +42,7 @@ HISTORICAL_DAYS = 30
 LAST_PUBLICATION = datetime.fromisoformat("2026-11-21T00:00:00+00:00")
 
 # The 25 ACLED sub-event types (snake_case ids) and the event type each belongs to.
-ACLED_SUB_EVENT_TYPES = {
-    "armed_clash": "Battles",
-    "government_regains_territory": "Battles",
-    "non_state_actor_overtakes_territory": "Battles",
-    "chemical_weapon": "Explosions/Remote violence",
-    "air_drone_strike": "Explosions/Remote violence",
-    "suicide_bomb": "Explosions/Remote violence",
-    "shelling_artillery_missile_attack": "Explosions/Remote violence",
-    "remote_explosive_landmine_ied": "Explosions/Remote violence",
-    "grenade": "Explosions/Remote violence",
-    "sexual_violence": "Violence against civilians",
-    "attack": "Violence against civilians",
-    "abduction_forced_disappearance": "Violence against civilians",
-    "peaceful_protest": "Protests",
-    "protest_with_intervention": "Protests",
-    "excessive_force_against_protesters": "Protests",
-    "violent_demonstration": "Riots",
-    "mob_violence": "Riots",
-    "agreement": "Strategic developments",
-    "arrests": "Strategic developments",
-    "change_to_group_activity": "Strategic developments",
-    "disrupted_weapons_use": "Strategic developments",
-    "headquarters_or_base_established": "Strategic developments",
-    "looting_property_destruction": "Strategic developments",
-    "non_violent_transfer_of_territory": "Strategic developments",
-    "other": "Strategic developments",
-}
+ACLED_SUB_EVENT_TYPES = ACLED_SUB_EVENTS
 # Gold format of /work/shared/gold/*.json plus the demo's own keys.
 GOLD_KEYS = {"url", "source", "published", "events", "id", "text_file"}
 DEMO_KEYS = {"title", "outlet", "author", "feeds", "path"}
