@@ -16,17 +16,11 @@ Targets (issue 4): load < 1 s, < 300 MB, resolving adds < 20 % to tagging time.
 from __future__ import annotations
 
 import argparse
-import json
-import resource
 import time
 
-from benchmarks.bench_tagger import load_documents
+from benchmarks.bench_tagger import load_documents, peak_rss_mb, print_result
 from taggers.engine import Tagger
 from taggers.gazetteer import Gazetteer, load_gazetteer
-
-
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _tag_once(tagger: Tagger, gazetteer: Gazetteer, text: str, published, doc_id: str) -> tuple[float, list]:
@@ -39,14 +33,14 @@ def _tag_once(tagger: Tagger, gazetteer: Gazetteer, text: str, published, doc_id
 def run(n_docs: int, rounds: int) -> dict:
     docs = load_documents(n_docs)
     tagger = Tagger.load()  # its own gazetteer is replaced below
-    rss_before = _peak_rss_mb()
+    rss_before = peak_rss_mb()
     started = time.perf_counter()
     curated = load_gazetteer(compiled=None)
     curated_seconds = time.perf_counter() - started
     started = time.perf_counter()
     full = load_gazetteer()
     full_seconds = time.perf_counter() - started
-    rss_after = _peak_rss_mb()
+    rss_after = peak_rss_mb()
 
     # each document is tagged with both gazetteers back to back, and the fastest of the rounds
     # counts per document: load from other processes on the shared cores hits both alike
@@ -85,13 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per gazetteer (default 3)")
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args(argv)
-    result = run(args.docs, args.rounds)
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        width = max(map(len, result))
-        for key, value in result.items():
-            print(f"{key:<{width}}  {value}")
+    print_result(run(args.docs, args.rounds), args.json)
     return 0
 
 

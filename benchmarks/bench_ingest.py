@@ -29,11 +29,8 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
-from core.records import Article, FetchRecord, Page
-from core.registry import load_feed_registry
 from core.settings import Settings, load_settings
 from extractors.demo_site import DemoSite
 
@@ -45,34 +42,11 @@ def write_feeds(site: DemoSite, path: Path) -> Path:
 
 
 def run_direct(settings: Settings) -> dict:
-    """The ingest flow's sequence, stage functions called directly (no Prefect)."""
-    from flows import ops, stages
-    from flows.ingest import CHUNK, summarize
+    """The ingest flow's own sequence (flows.ingest.run_pipeline) with the stage functions
+    called directly, no Prefect."""
+    from flows.ingest import DIRECT_STEPS, run_pipeline
 
-    run_id, started = str(uuid.uuid4()), datetime.now(UTC)
-    sources = [s for s in load_feed_registry(settings.feeds_file) if s.enabled]
-    ops.record_run_start(settings, run_id, "ingest", started, {})
-    polls = stages.poll(settings, sources, stages.read_feed_states(settings), False)
-    feed_polls = [p for p, _ in polls]
-    items = stages.select_new_items(settings, feed_polls)
-    hints = {s.name: s.country for s in sources}
-    records: list[FetchRecord] = []
-    articles: list[Article] = []
-    events: dict = {}
-    for start in range(0, len(items), CHUNK):
-        fetched = stages.fetch(settings, items[start:start + CHUNK])
-        pages = [f for f in fetched if isinstance(f, Page)]
-        chunk_records = [f.record if isinstance(f, Page) else f for f in fetched]
-        chunk_articles = stages.extract(settings, pages, hints) if pages else []
-        chunk_events = stages.tag(settings, chunk_articles) if chunk_articles else {}
-        stages.store(settings, run_id, sources, [], chunk_records, chunk_articles, chunk_events)
-        records.extend(chunk_records)
-        articles.extend(chunk_articles)
-        events.update(chunk_events)
-    new_items = stages.store(settings, run_id, sources, polls, [], [], {})
-    summary = summarize(run_id, started, feed_polls, items, records, articles, events, new_items)
-    ops.record_run_end(settings, summary)
-    ops.publish_for_analysts(settings)
+    summary = run_pipeline(settings, str(uuid.uuid4()), False, DIRECT_STEPS)
     return {"articles_extracted": summary.articles_extracted, "events_found": summary.events_found}
 
 

@@ -88,14 +88,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", type=int, default=3000, help="documents to tag (default 3000)")
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args(argv)
-    result = run(args.docs)
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        width = max(map(len, result))
-        for key, value in result.items():
-            print(f"{key:<{width}}  {value}")
+    print_result(run(args.docs), args.json)
     return 0
+
+
+def print_result(result: dict, as_json: bool) -> None:
+    """A benchmark's figures as aligned ``key  value`` lines, or JSON."""
+    if as_json:
+        print(json.dumps(result, indent=2))
+        return
+    width = max(map(len, result))
+    for key, value in result.items():
+        print(f"{key:<{width}}  {value}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ try again).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -21,7 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from core.errors import ConfigError, NewsEventsError, TerminalError, TransientError
+from core.errors import ConfigError, NewsEventsError, TransientError
 from core.records import Event
 from core.settings import PROJECT_ROOT, describe_settings, load_settings
 
@@ -168,11 +169,7 @@ def _documents(args: argparse.Namespace) -> Iterator[tuple[str | None, str, date
                 published = date.fromisoformat(doc["published"]) if doc.get("published") else None
                 yield (str(doc["id"]), doc["text"], published, doc.get("title"))
             except (ValueError, KeyError, TypeError) as exc:
-                raise _UsageError(f"{args.file or '<stdin>'}:{number}: bad JSONL document: {exc}") from exc
-
-
-class _UsageError(TerminalError):
-    pass
+                raise ConfigError(args.file or "<stdin>", number, f"bad JSONL document: {exc}") from exc
 
 
 def cmd_tag(args: argparse.Namespace) -> int:
@@ -300,14 +297,8 @@ def cmd_gazetteer_import(args: argparse.Namespace) -> int:
 
 
 def _print_report(report: object, as_json: bool) -> None:
-    fields = (
-        {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(report).items()}
-        if hasattr(report, "__dict__")
-        else {
-            k: (str(getattr(report, k)) if isinstance(getattr(report, k), Path) else getattr(report, k))
-            for k in report.__dataclass_fields__
-        }
-    )  # type: ignore[attr-defined]
+    """A build or import report (a dataclass) as a two-column table, or JSON."""
+    fields = dataclasses.asdict(report)  # type: ignore[call-overload]
     if as_json:
         print(json.dumps(fields, indent=2, default=str))
         return

@@ -16,6 +16,7 @@ import logging
 import uuid
 from collections import Counter
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -24,7 +25,7 @@ from prefect.runtime import flow_run
 from core.records import Article, FetchRecord, Page, RunSummary
 from core.registry import load_feed_registry
 from core.settings import Settings, load_settings
-from flows import tasks
+from flows import ops, stages, tasks
 
 CHUNK = 100  # articles per fetch/extract/tag/store round
 # Longer than any healthy run (minutes), short enough that a hung run does not block the */15
@@ -52,42 +53,61 @@ def ingest(feeds_file: str | None = None, db_path: str | None = None,
     return run_ingest(settings, force=force)
 
 
+# The same pipeline without Prefect: the stage functions the tasks wrap, one to one. The
+# benchmark runs it to measure what Prefect adds; `run_pipeline` is the one sequence for both.
+DIRECT_STEPS = SimpleNamespace(
+    record_run_start=ops.record_run_start, record_run_end=ops.record_run_end,
+    publish_analyst_copy=ops.publish_for_analysts, sync_gazetteer=stages.sync_gazetteer,
+    read_feed_states=stages.read_feed_states, poll_feeds=stages.poll, select_new_items=stages.select_new_items,
+    fetch_articles=stages.fetch, extract_articles=stages.extract, tag_articles=stages.tag,
+    store_results=stages.store,
+)
+
+
 def run_ingest(settings: Settings, force: bool = False) -> dict:
-    logger = get_run_logger()
     run_id = str(flow_run.id or uuid.uuid4())
+    summary = run_pipeline(settings, run_id, force, tasks)
+    report(summary)
+    get_run_logger().info(
+        "ingest %s: %d feeds polled (%d failed), %d new items, %d articles, %d events",
+        run_id, summary.feeds_polled, summary.feeds_failed, summary.items_new,
+        summary.articles_extracted, summary.events_found,
+    )
+    return summary_dict(summary)
+
+
+def run_pipeline(settings: Settings, run_id: str, force: bool, steps) -> RunSummary:  # noqa: ANN001
+    """poll → select → (fetch → extract → tag → store) per chunk → feed state → run row →
+    analyst copy. ``steps`` is the tasks module (a Prefect run) or DIRECT_STEPS (no Prefect)."""
     started = datetime.now(UTC)
     sources = [s for s in load_feed_registry(settings.feeds_file) if s.enabled]
-    tasks.record_run_start(settings, run_id, "ingest", started,
+    steps.record_run_start(settings, run_id, "ingest", started,
                            {"feeds_file": str(settings.feeds_file), "db_path": str(settings.db_path)})
-    tasks.sync_gazetteer(settings, run_id)  # a no-op unless the gazetteer changed
-    states = tasks.read_feed_states(settings)
-    polls = tasks.poll_feeds(settings, sources, states, force)
+    steps.sync_gazetteer(settings, run_id)  # a no-op unless the gazetteer changed
+    states = steps.read_feed_states(settings)
+    polls = steps.poll_feeds(settings, sources, states, force)
     feed_polls = [p for p, _ in polls]
-    items = tasks.select_new_items(settings, feed_polls)
+    items = steps.select_new_items(settings, feed_polls)
     hints = {s.name: s.country for s in sources}
     fetch_records: list[FetchRecord] = []
     articles: list[Article] = []
     events: dict = {}
     for start in range(0, len(items), CHUNK):
-        fetched = tasks.fetch_articles(settings, items[start:start + CHUNK])
+        fetched = steps.fetch_articles(settings, items[start:start + CHUNK])
         pages = [f for f in fetched if isinstance(f, Page)]
         chunk_records = [f.record if isinstance(f, Page) else f for f in fetched]
-        chunk_articles = tasks.extract_articles(settings, pages, hints) if pages else []
-        chunk_events = tasks.tag_articles(settings, chunk_articles) if chunk_articles else {}
-        tasks.store_results(settings, run_id, sources, [], chunk_records, chunk_articles, chunk_events)
+        chunk_articles = steps.extract_articles(settings, pages, hints) if pages else []
+        chunk_events = steps.tag_articles(settings, chunk_articles) if chunk_articles else {}
+        steps.store_results(settings, run_id, sources, [], chunk_records, chunk_articles, chunk_events)
         fetch_records.extend(chunk_records)
         articles.extend(chunk_articles)
         events.update(chunk_events)
     # Feed items and feed state last: until they are saved, the next run re-reads these feeds.
-    new_items = tasks.store_results(settings, run_id, sources, polls, [], [], {})
+    new_items = steps.store_results(settings, run_id, sources, polls, [], [], {})
     summary = summarize(run_id, started, feed_polls, items, fetch_records, articles, events, new_items)
-    tasks.record_run_end(settings, summary)
-    tasks.publish_analyst_copy(settings)  # after the run row, so the copy shows this run
-    report(summary)
-    logger.info("ingest %s: %d feeds polled (%d failed), %d new items, %d articles, %d events",
-                run_id, summary.feeds_polled, summary.feeds_failed, summary.items_new,
-                summary.articles_extracted, summary.events_found)
-    return summary_dict(summary)
+    steps.record_run_end(settings, summary)
+    steps.publish_analyst_copy(settings)  # after the run row, so the copy shows this run
+    return summary
 
 
 def summarize(run_id, started, feed_polls, items, fetch_records: list[FetchRecord],

@@ -40,7 +40,6 @@ _UNIDENTIFIED = "Unidentified armed group"
 _PASSIVE_BY = re.compile(r"\b(?:was|were|been|being|is|are)\s+(?:\w+\s+){0,2}?\w+(?:ed|en)\s+by\b", re.I)
 _PASSIVE_NO_AGENT = re.compile(r"\b(?:was|were|been|being|are|is)\s+(?:\w+\s+)?$", re.I)
 _BY = re.compile(r"\bby\b", re.I)
-_FIRST_PERSON = re.compile(r"\b(?:we|our forces|our troops|our units)\b", re.I)
 _PLURAL_NOUN_TRIGGER = re.compile(r"^[a-z -]+s$", re.I)
 _VIOLENT_TYPES = {"Battles", "Explosions/Remote violence", "Violence against civilians", "Riots", "Protests"}
 _STATE_DEFAULT_TYPES = {"armed_clash", "government_regains_territory", "arrests", "disrupted_weapons_use"}
@@ -483,9 +482,11 @@ class Tagger:
             ]
             specific = inner or specific
             chosen = next((p for p in specific if p.locative), specific[0])
-            return self._pick_candidate(chosen, region_names, article)
+            return self.gazetteer.resolve(chosen, region_names=region_names, admin1_counts=article.admin1_counts,
+                                          country=article.country)
         if regions:
-            return self._pick_candidate(regions[0], region_names, article)
+            return self.gazetteer.resolve(regions[0], region_names=region_names,
+                                          admin1_counts=article.admin1_counts, country=article.country)
         if any(p.kind == "country" for p in s_places):
             countries = [p for p in s_places if p.kind == "country"]
             fallback = article.place_for(sentence)
@@ -493,20 +494,6 @@ class Tagger:
                 return fallback
             return countries[0].candidates[0]
         return article.place_for(sentence)
-
-    @staticmethod
-    def _pick_candidate(mention: PlaceMention, region_names: set[str | None], article: _ArticleContext) -> Place:
-        candidates = mention.candidates
-        if len(candidates) == 1:
-            return candidates[0]
-        in_sentence = [c for c in candidates if c.admin1 in region_names]
-        if in_sentence:
-            return in_sentence[0]
-        ranked = sorted(
-            candidates,
-            key=lambda c: (-article.admin1_counts.get(c.admin1, 0), -(article.country == c.country), -c.population),
-        )
-        return ranked[0]
 
     def _is_historical(
         self, chosen: DateMention | None, published: date | None, sentence: str, dates: list[DateMention]
@@ -589,8 +576,7 @@ class _ArticleContext:
         for mention in places:
             if mention.kind in {"country"}:
                 continue
-            best = sorted(mention.candidates, key=lambda c: (-admin1_counts.get(c.admin1, 0), -c.population))[0]
-            resolved.append((mention.start, best))
+            resolved.append((mention.start, tagger.gazetteer.resolve(mention, admin1_counts=admin1_counts)))
         if title:
             for mention in tagger.gazetteer.find(title):
                 countries[mention.candidates[0].country] += 2
