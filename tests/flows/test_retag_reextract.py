@@ -4,7 +4,6 @@ shows up in the events."""
 
 from __future__ import annotations
 
-import inspect
 import shutil
 from pathlib import Path
 
@@ -16,15 +15,7 @@ from flows import stages
 from storage import reads
 from storage.db import open_db
 
-pytestmark = [
-    pytest.mark.flow,
-    pytest.mark.skipif(
-        "after" not in inspect.signature(reads.articles_for_retag).parameters
-        or not hasattr(reads, "articles_for_reextract")
-        or not hasattr(stages, "link_copies"),
-        reason="needs the storage reads/writes and stages.link_copies of issue 6's wiring",
-    ),
-]
+pytestmark = pytest.mark.flow
 
 REMOVED_RULE = "air_drone_strike.airstrike"
 
