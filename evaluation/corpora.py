@@ -61,6 +61,7 @@ class PloverSentence:
     plover_mode: str | None
     dead: int | None
     injured: int | None
+    location: str | None = None  # the coder's event location ("eventLoc"), a name as written
 
 
 @dataclass(frozen=True)
@@ -187,9 +188,57 @@ def load_plover_gsr(shared_root: Path = DEFAULT_SHARED_ROOT) -> list[PloverSente
                 plover_mode=record.get("mode") or None,
                 dead=_count(record.get("dead")),
                 injured=_count(record.get("injured")),
+                location=(record.get("eventLoc") or {}).get("name") or None,
             )
         )
     return sentences
+
+
+# --- place judgements and place-free sentences ---------------------------------------------------
+
+PLACE_JUDGEMENTS_FILE = PROJECT_ROOT / "evaluation" / "data" / "places_unseen.tsv"
+NO_PLACE_FILE = PROJECT_ROOT / "evaluation" / "data" / "no_place_sentences.txt"
+_JUDGEMENT_COLUMNS = ["set", "key", "char_start", "country", "admin1", "admin1_code", "location", "note"]
+
+
+@dataclass(frozen=True)
+class PlaceJudgement:
+    """Where a reviewer, reading the text blind, says the event of one sentence happened."""
+
+    set_name: str  # zyte, naeb, fundus (article bodies), petr2, plover (sentences)
+    key: str
+    char_start: int  # where the event's sentence starts in the text
+    country: str | None
+    admin1: str | None  # empty: the text places the event in no admin1
+    admin1_code: str | None
+    location: str | None
+
+
+def load_place_judgements(path: Path = PLACE_JUDGEMENTS_FILE) -> list[PlaceJudgement]:
+    rows = []
+    header_seen = False
+    for number, line in enumerate(_read_text(path).splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if not header_seen:
+            if fields != _JUDGEMENT_COLUMNS:
+                raise ConfigError(str(path), number, f"header must be {_JUDGEMENT_COLUMNS}, got {fields}")
+            header_seen = True
+            continue
+        if len(fields) != len(_JUDGEMENT_COLUMNS):
+            raise ConfigError(str(path), number,
+                              f"expected {len(_JUDGEMENT_COLUMNS)} tab-separated fields, got {len(fields)}")
+        set_name, key, start, country, admin1, code, location, _note = (f.strip() for f in fields)
+        if not start.isdigit():
+            raise ConfigError(str(path), number, f"char_start must be a number, got {start!r}")
+        rows.append(PlaceJudgement(set_name, key, int(start), country or None, admin1 or None, code or None,
+                                   location or None))
+    return rows
+
+
+def load_no_place_sentences(path: Path = NO_PLACE_FILE) -> list[str]:
+    return [line.strip() for line in _read_text(path).splitlines() if line.strip() and not line.startswith("#")]
 
 
 # --- PETRARCH-2 validation records --------------------------------------------------------------

@@ -29,13 +29,14 @@ log = logging.getLogger(__name__)
 FLOORS_PATH = Path(__file__).resolve().parent / "floors.toml"
 
 GOLD_SETS = ("seeds", "demo")
-SET_NAMES = ("seeds", "demo", "case2021", "plover", "petr2")
+SET_NAMES = ("seeds", "demo", "case2021", "plover", "petr2", "places")
 SET_DESCRIPTIONS = {
     "seeds": "seed articles with analyst-coded events (shared/gold)",
     "demo": "demo site articles with analyst-coded events (demo/articles)",
     "case2021": "CASE 2021 Task 2 snippets, ACLED sub-event labels",
     "plover": "PLOVER gold-standard sentences, event type and casualties",
     "petr2": "PETRARCH-2 validation sentences, CAMEO roots",
+    "places": "admin1 on unseen news (blind judgements), PLOVER event locations, place-free sentences",
 }
 MAX_ERRORS_KEPT = 10
 
@@ -61,12 +62,19 @@ class _Item:
     text: str
     published: date | None = None
     title: str | None = None
+    snippet: bool = False  # a single sentence or snippet, see SNIPPET_SETS
 
 
 def _load_items(
-    name: str, shared_root: Path, demo_dir: Path
+    name: str, shared_root: Path, demo_dir: Path, gazetteer: Any = None
 ) -> tuple[list[_Item], Callable[[dict[str, list[Event]], Taxonomy], dict]]:
-    """The texts of one set and the function that scores their events (keyed by item key)."""
+    """The texts of one set and the function that scores their events (keyed by item key).
+    ``gazetteer`` (the tagger's) compares place names by place rather than by spelling."""
+    same_place = scoring.place_matcher(gazetteer) if gazetteer is not None else None
+    if name == "places":
+        if gazetteer is None:
+            raise ValueError("the places set needs a tagger with a gazetteer")
+        return _load_places(shared_root, gazetteer)
     if name in GOLD_SETS:
         docs = (
             corpora.load_seed_gold(shared_root)
@@ -77,7 +85,7 @@ def _load_items(
 
         def score_gold(events: dict[str, list[Event]], taxonomy: Taxonomy) -> dict:
             scores = [
-                scoring.score_document(d.doc_id, events.get(d.doc_id, []), d.events, d.text)
+                scoring.score_document(d.doc_id, events.get(d.doc_id, []), d.events, d.text, same_place)
                 for d in docs
             ]
             gold_counts = scoring.count_gold(e for d in docs for e in d.events)
@@ -120,6 +128,54 @@ def _load_items(
 # Sets of single sentences or snippets already known to report an event: tagged in snippet
 # mode (no article-level gates), see Tagger.tag.
 SNIPPET_SETS = frozenset({"case2021", "plover", "petr2"})
+# judged sets whose texts are article bodies (the extraction corpora's gold text)
+_ARTICLE_SETS = ("zyte", "naeb", "fundus")
+
+
+def _load_places(shared_root: Path, gazetteer: Any) -> tuple[list[_Item], Callable]:
+    """Unseen news with blind judgements, PLOVER sentences with a coded location, and our
+    place-free sentences (scored on the gazetteer's own finds, not on events)."""
+    from evaluation.extraction import load_samples  # trafilatura-heavy: only for this set
+
+    judgements = corpora.load_place_judgements()
+    wanted = {(j.set_name, j.key) for j in judgements}
+    items: dict[str, _Item] = {}
+    for set_name in _ARTICLE_SETS:
+        if any(s == set_name for s, _ in wanted):
+            for sample in load_samples(set_name, shared_root):
+                if (set_name, sample.key) in wanted and sample.body:
+                    items[f"{set_name}/{sample.key}"] = _Item(f"{set_name}/{sample.key}", sample.body,
+                                                             title=sample.title)
+    for sentence in corpora.load_petr2_gsr(shared_root):
+        if ("petr2", sentence.sentence_id) in wanted:
+            key = f"petr2/{sentence.sentence_id}"
+            items[key] = _Item(key, sentence.text, sentence.published, snippet=True)
+    plover = corpora.load_plover_gsr(shared_root)
+    for record in plover:
+        if ("plover", record.record_id) in wanted:
+            key = f"plover/{record.record_id}"
+            items[key] = _Item(key, record.text, snippet=True)
+    located = [r for r in plover if r.location]
+    for text in dict.fromkeys(r.text for r in located):
+        items[f"plover-location/{text}"] = _Item(f"plover-location/{text}", text, snippet=True)
+    missing = sorted(f"{s}/{k}" for s, k in wanted if f"{s}/{k}" not in items)
+    if missing:
+        raise ConfigError(str(corpora.PLACE_JUDGEMENTS_FILE), None,
+                          f"{len(missing)} judged texts not found in the corpora, e.g. {missing[:3]}")
+    no_place = corpora.load_no_place_sentences()
+    same_place = scoring.place_matcher(gazetteer)
+
+    def score_places(events: dict[str, list[Event]], taxonomy: Taxonomy) -> dict:
+        by_text = {key.removeprefix("plover-location/"): found for key, found in events.items()
+                   if key.startswith("plover-location/")}
+        found = {text: [m.surface for m in gazetteer.find(text)] for text in no_place}
+        return {
+            "unseen": scoring.score_place_judgements(judgements, events, same_place),
+            "plover": scoring.score_plover_places(located, by_text, taxonomy, same_place),
+            "no_place": scoring.score_no_place(found),
+        }
+
+    return list(items.values()), score_places
 
 
 def run_eval(
@@ -141,7 +197,8 @@ def run_eval(
     unknown = [name for name in sets if name not in SET_NAMES]
     if unknown:
         raise ValueError(f"unknown evaluation set(s) {unknown} (known: {', '.join(SET_NAMES)})")
-    loaded = {name: _load_items(name, shared_root, demo_dir) for name in dict.fromkeys(sets)}
+    gazetteer = getattr(tagger, "gazetteer", None)
+    loaded = {name: _load_items(name, shared_root, demo_dir, gazetteer) for name in dict.fromkeys(sets)}
     for name, (items, _) in loaded.items():
         keys = [item.key for item in items]
         if len(set(keys)) != len(keys):
@@ -170,7 +227,7 @@ def run_eval(
         for item in items:
             try:
                 found = tagger.tag(item.text, item.published, title=item.title, doc_id=item.key,
-                                   **({"snippet": True} if name in SNIPPET_SETS else {}))
+                                   **({"snippet": True} if item.snippet or name in SNIPPET_SETS else {}))
             except Exception as exc:  # counted and reported, see the docstring
                 errors += 1
                 log.debug("tagger failed on %s/%s: %r", name, item.key[:60], exc)
@@ -351,6 +408,26 @@ def _report_petr(f: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def _report_places(f: Mapping[str, Any]) -> list[str]:
+    unseen, plover, clean = f["unseen"], f["plover"], f["no_place"]
+    lines = [
+        f"places: {unseen['judged_events']} events in unseen news judged blind "
+        f"({unseen['unmatched_events']} no longer tagged)",
+        f"  admin1 right {_pct(unseen['admin1_accuracy'])} of {unseen['admin1_events']} events placed in one  "
+        f"admin1 given without basis {unseen['unfounded_admin1']}  "
+        f"admin1 precision {_pct(unseen['admin1_precision'])}  "
+        f"country {_pct(unseen['country_accuracy'])} of {unseen['country_events']}",
+        f"  PLOVER event location named by our place {_pct(plover['location_accuracy'])} "
+        f"of {plover['located_sentences'] - plover['no_event']} sentences with an event",
+        f"  place-free sentences: {clean['sentences']}, clean {_pct(clean['clean_rate'])}, "
+        f"false places {len(clean['false_places'])}"
+        + (f" ({', '.join(sorted({p['name'] for p in clean['false_places']}))})" if clean["false_places"] else ""),
+    ]
+    lines.extend(f"    admin1 miss {e['doc'][:40]}@{e['at']}: gold {e['gold']}, ours {e['predicted']} ({e['location']})"
+                 for e in unseen["errors"][:MAX_ERRORS_KEPT])
+    return lines
+
+
 def format_report(results: Mapping[str, Any]) -> str:
     """A plain-text report of every evaluated set."""
     meta = results.get("meta", {})
@@ -367,6 +444,8 @@ def format_report(results: Mapping[str, Any]) -> str:
             lines.extend(_report_plover(figures))
         elif name == "petr2":
             lines.extend(_report_petr(figures))
+        elif name == "places":
+            lines.extend(_report_places(figures))
         seconds = meta.get("seconds", {}).get(name)
         texts = meta.get("texts", {}).get(name)
         if seconds is not None and texts:

@@ -7,7 +7,9 @@ Four kinds of ground truth:
 - CASE 2021 Task 2 snippets: one label per snippet, weighted F1 over the 25 ACLED labels
   (as sklearn's ``f1_score(average="weighted", labels=...)``), accuracy, unseen-class alarms;
 - PLOVER records: ACLED event type (through the taxonomy's PLOVER mapping) and casualty counts;
-- PETRARCH-2 records: CAMEO roots of our crosswalk codes against the expected codes.
+- PETRARCH-2 records: CAMEO roots of our crosswalk codes against the expected codes;
+- places: blind judgements of where events in unseen news happened (admin1, country), the
+  PLOVER coders' event locations, and place-free sentences (every place found is false).
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from core.records import Event
-from evaluation.corpora import PetrSentence, PloverSentence
+from evaluation.corpora import PetrSentence, PlaceJudgement, PloverSentence
+from taggers.gazetteer import Place
 from taggers.taxonomy import Taxonomy
 
 NO_EVENT = "NONE"
@@ -70,13 +74,69 @@ def _is_empty(value: object) -> bool:
     return value is None or value == "" or value == []
 
 
-def field_correct(name: str, predicted: object, gold: object) -> bool:
+class Lookup(Protocol):
+    """What place scoring needs of a gazetteer (``taggers.gazetteer.Gazetteer``)."""
+
+    def lookup(self, name: str, country: str | None = None) -> list[Place]: ...
+
+
+# field name, predicted value, gold value -> the same place under another spelling?
+SamePlace = Callable[[str, object, object], bool]
+
+
+def place_matcher(gazetteer: Lookup) -> SamePlace:
+    """Place names compared through the gazetteer: "Taiz" and "Taizz" are one admin1 (YE-TA),
+    "Thiban" and "Dhiban" one town. Spelling is not what the place fields are scored on."""
+    keys_of: dict[tuple[str, str], frozenset[str]] = {}
+
+    def keys(field_name: str, value: object) -> set[str]:
+        found: set[str] = set()
+        for name in _names_raw(value):
+            name = _PLACE_NOUN_OF.sub("", name.strip())  # "the town of Rafah" -> "Rafah"
+            cached = keys_of.get((field_name, name))
+            if cached is None:
+                places = gazetteer.lookup(name)
+                if field_name == "country":
+                    codes = {p.country for p in places if p.kind == "country"}
+                    if len(name) == 3 and name.isupper():
+                        codes.add(name)
+                elif field_name == "admin1":
+                    codes = {p.admin1_code or f"{p.country}:{p.admin1}" for p in places if p.kind == "admin1"}
+                    if _ISO_3166_2.fullmatch(name):
+                        codes.add(name.upper())
+                else:
+                    codes = {f"{p.country}:{p.name}" for p in places
+                             if p.curated and p.kind not in ("admin1", "country")}
+                cached = keys_of[(field_name, name)] = frozenset(codes | {normalize_name(name)})
+            found |= cached
+        return found
+
+    def same(field_name: str, predicted: object, gold: object) -> bool:
+        return bool(keys(field_name, predicted) & keys(field_name, gold))
+
+    return same
+
+
+_PLACE_NOUN_OF = re.compile(
+    r"^(?:the\s+)?(?:province|town|city|village|region|district|governorate|state|county)\s+of\s+", re.I)
+_ISO_3166_2 = re.compile(r"[A-Za-z]{2}-[A-Za-z0-9]{1,3}")
+
+
+def _names_raw(value: object) -> list[str]:
+    if value is None:
+        return []
+    values = value if isinstance(value, list | tuple) else [value]
+    return [str(item) for item in values if item is not None and str(item)]
+
+
+def field_correct(name: str, predicted: object, gold: object, same_place: SamePlace | None = None) -> bool:
     """Does the predicted value of field ``name`` count as the gold value?
 
     Text fields compare normalized names (gold ``admin1`` may list several regions: any one
-    counts); ``date_text`` accepts containment either way ("Wednesday" / "on Wednesday");
-    numbers and dates (``event_date``, gold key ``date``) must be equal. A missing value
-    only matches a missing value."""
+    counts); with ``same_place``, ``admin1`` and ``location`` also count under another
+    spelling of the same place; ``date_text`` accepts containment either way ("Wednesday" /
+    "on Wednesday"); numbers and dates (``event_date``, gold key ``date``) must be equal. A
+    missing value only matches a missing value."""
     if _is_empty(gold) or _is_empty(predicted):
         return _is_empty(gold) and _is_empty(predicted)
     if name in ("fatalities", "fatalities_high", "injured"):
@@ -88,6 +148,8 @@ def field_correct(name: str, predicted: object, gold: object) -> bool:
     if name == "date_text":
         a, b = normalize_name(str(predicted)), normalize_name(str(gold))
         return bool(a and b) and (a in b or b in a)
+    if same_place is not None and name in ("admin1", "location"):
+        return same_place(name, predicted, gold)
     return bool(_names(predicted) & _names(gold))
 
 
@@ -202,7 +264,8 @@ def _brief(text: str, limit: int = 100) -> str:
 
 
 def score_document(
-    doc_id: str, predicted: Sequence[Event], gold_dicts: Iterable[Mapping], text: str
+    doc_id: str, predicted: Sequence[Event], gold_dicts: Iterable[Mapping], text: str,
+    same_place: SamePlace | None = None,
 ) -> DocumentScore:
     """Compare the events tagged in one document with its gold events.
 
@@ -242,7 +305,7 @@ def score_document(
                     continue  # nothing to get right; counting it would flatter sparse fields
                 tally = score.fields[name]
                 tally[1] += 1
-                if field_correct(name, predicted_value, gold_value):
+                if field_correct(name, predicted_value, gold_value, same_place):
                     tally[0] += 1
                 else:
                     score.field_errors.append(
@@ -542,4 +605,93 @@ def score_petr2(
         "recall": round(ratio(hits, expected_total), 4),
         "recall_in_scope": round(ratio(hits_in_scope, expected_in_scope), 4),
         "events_on_no_event_sentences": quiet_violations,
+    }
+
+
+# --- places -------------------------------------------------------------------------------------
+
+
+def score_place_judgements(
+    judgements: Sequence[PlaceJudgement], events_by_doc: Mapping[str, Sequence[Event]], same_place: SamePlace
+) -> dict:
+    """Our country and admin1 against blind judgements, event by event (``events_by_doc`` is
+    keyed ``"<set>/<key>"``; the event is the reported one whose sentence starts at the
+    judged offset). ``admin1_accuracy`` is over events the text places in an admin1;
+    ``unfounded_admin1`` counts events the reviewer could place in no admin1 but we did."""
+    admin1_total = admin1_right = country_total = country_right = unfounded = unmatched = 0
+    errors: list[dict] = []
+    for judged in judgements:
+        event = next(
+            (e for e in events_by_doc.get(f"{judged.set_name}/{judged.key}", ())
+             if e.char_start == judged.char_start and is_reported(e)),
+            None,
+        )
+        if event is None:
+            unmatched += 1  # the tagger no longer reports an event there: nothing to judge
+            continue
+        if judged.country:
+            country_total += 1
+            country_right += event.country == judged.country
+        if judged.admin1:
+            admin1_total += 1
+            right = bool(judged.admin1_code and event.admin1_code == judged.admin1_code) or (
+                not _is_empty(event.admin1) and same_place("admin1", event.admin1, judged.admin1))
+            admin1_right += right
+            if not right:
+                errors.append({"doc": f"{judged.set_name}/{judged.key}", "at": judged.char_start,
+                               "gold": judged.admin1, "predicted": event.admin1, "location": event.location})
+        elif event.admin1:
+            unfounded += 1
+            errors.append({"doc": f"{judged.set_name}/{judged.key}", "at": judged.char_start,
+                           "gold": None, "predicted": event.admin1, "location": event.location})
+    return {
+        "judged_events": len(judgements),
+        "unmatched_events": unmatched,
+        "country_events": country_total,
+        "country_accuracy": round(ratio(country_right, country_total), 4),
+        "admin1_events": admin1_total,
+        "admin1_accuracy": round(ratio(admin1_right, admin1_total), 4),
+        "unfounded_admin1": unfounded,
+        "admin1_precision": round(ratio(admin1_right, admin1_right + (admin1_total - admin1_right) + unfounded), 4),
+        "errors": errors,
+    }
+
+
+def score_plover_places(
+    records: Sequence[PloverSentence], events_by_text: Mapping[str, Sequence[Event]],
+    taxonomy: Taxonomy, same_place: SamePlace,
+) -> dict:
+    """Does the place of our top event name the PLOVER coder's event location (a town, a
+    region or a country, matched through the gazetteer's spellings)?"""
+    located = {r.text: r.location for r in records if r.location}
+    right = no_event = 0
+    misses: list[dict] = []
+    for text, location in located.items():
+        event = top_event(events_by_text.get(text, ()), taxonomy)
+        if event is None:
+            no_event += 1
+            continue
+        if (same_place("location", event.location, location) or same_place("admin1", event.admin1, location)
+                or same_place("country", event.country, location)):
+            right += 1
+        else:
+            misses.append({"gold": location, "location": event.location, "admin1": event.admin1,
+                           "country": event.country})
+    scored = len(located) - no_event
+    return {
+        "located_sentences": len(located),
+        "no_event": no_event,
+        "location_accuracy": round(ratio(right, scored), 4),
+        "misses": misses,
+    }
+
+
+def score_no_place(found: Mapping[str, Sequence[str]]) -> dict:
+    """Place-free sentences -> the place names found in each: every one is a false place."""
+    false_places = [(text, name) for text, names in found.items() for name in names]
+    return {
+        "sentences": len(found),
+        "sentences_with_false_place": sum(1 for names in found.values() if names),
+        "clean_rate": round(ratio(sum(1 for names in found.values() if not names), len(found)), 4),
+        "false_places": [{"name": name, "sentence": _brief(text, 80)} for text, name in false_places],
     }

@@ -15,6 +15,7 @@ import hashlib
 import os
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -23,7 +24,7 @@ from core.records import Event
 from core.settings import Settings, load_settings
 from taggers.actors import ActorDictionary, ActorMention, load_actors
 from taggers.dates import DateMention, find_dates
-from taggers.gazetteer import Gazetteer, Place, PlaceMention, load_gazetteer
+from taggers.gazetteer import Gazetteer, Place, PlaceMention, gazetteer_files, load_gazetteer
 from taggers.quantities import Count, find_count, no_casualties_reported
 from taggers.rules import (
     ContextRules,
@@ -56,6 +57,30 @@ class _Found:
 
 # "the attack", "Saturday's bombing": a reference to an incident already told
 _ANAPHOR = re.compile(r"(?:\b(?:the|this|that|these|those)|'s|’s)\s+(?:\w+\s+)?$", re.I)
+_IN_PLACE = {"in", "at", "near", "inside", "outside", "around"}
+_SOURCE_AFTER = re.compile(r"\s+(?:radio|television|tv|newspaper|daily|news agency|state media)\b", re.I)
+_GOVERNMENT_AFTER = re.compile(
+    r"(?:'s|’s)\s+[a-z]|\s+(?:has|have|had|is|was|said|says|say|rejected|rejects|accused|accuses|denied|denies|"
+    r"warned|warns|demanded|demands|wants|insisted|insists|announced|agreed|refused|responded|condemned|"
+    r"blamed|urged|called|recalled|expelled|imposed)\b")
+
+
+def _names_a_source_or_government(mention: PlaceMention, text: str) -> bool:
+    """A place name that stands for a broadcaster or a government, not where things happened:
+    "Belgrade radio said", "Beirut rejected", "Washington's move", "an admission by Moscow"."""
+    after = text[mention.end:mention.end + 40]
+    if _SOURCE_AFTER.match(after):
+        return True
+    if mention.kind not in {"city", "town"} or mention.preposition in _IN_PLACE:
+        return False
+    return mention.preposition in {"by", "under"} or _GOVERNMENT_AFTER.match(after) is not None
+
+
+# a sentence that places its event where the previous one was
+_SAME_PLACE = re.compile(
+    r"\b(?:the same|that|this)\s+(?:district|area|town|village|city|neighbou?rhood|region|province|camp|base)\b"
+    r"|\b(?:a|the)\s+(?:neighbou?ring|nearby)\s+(?:village|town|district|area|hamlet)\b",
+    re.I)
 _SEPARATE = re.compile(r"\b(?:separate(?:ly)?|another|elsewhere|meanwhile|in a second|a second)\b", re.I)
 
 
@@ -94,14 +119,15 @@ class Tagger:
         settings = settings or load_settings()
         rules_dir = rules_dir or settings.rules_dir
         taxonomy = load_taxonomy(rules_dir / "taxonomy.toml")
+        extra = [Path(p) for p in settings.gazetteer_extra.split(os.pathsep) if p]
         return cls(
             taxonomy=taxonomy,
             triggers=load_triggers(rules_dir / "triggers.toml", set(taxonomy.sub_events)),
             context=load_context(rules_dir / "context.toml"),
             actors=load_actors(rules_dir),
-            gazetteer=load_gazetteer(extra=[Path(p) for p in settings.gazetteer_extra.split(os.pathsep) if p]),
+            gazetteer=load_gazetteer(extra=extra),
             historical_days=settings.historical_days,
-            version=f"{TAGGER_VERSION}+{rules_digest(rules_dir)}",
+            version=f"{TAGGER_VERSION}+{rules_digest(rules_dir, gazetteer_files(extra=extra))}",
         )
 
     # ------------------------------------------------------------------ public API
@@ -217,6 +243,8 @@ class Tagger:
         s_places = [
             p for p in s_places if not any(a.start <= p.start < a.end for a in s_actors if not a.actor.is_generic)
         ]
+        # "Omdurman radio said", "Beirut rejected", "Washington's move": a source or a government
+        s_places = [p for p in s_places if not _names_a_source_or_government(p, text)]
         place = self._resolve_place(s_places, article, sentence)
         country = place.country if place else article.country
         dates = find_dates(s_text, published)
@@ -324,6 +352,8 @@ class Tagger:
             tagger_version=self.version,
         )
         weak = anaphoric or not (has_date or has_place)
+        if has_place and place is not None and not historical:
+            article.event_place = place
         return _Found(event, weak=weak, separate=bool(_SEPARATE.search(s_text)), outcome_only=cand.rule.outcome)
 
     # ------------------------------------------------------------------ actors
@@ -467,6 +497,9 @@ class Tagger:
     def _resolve_place(
         self, s_places: list[PlaceMention], article: _ArticleContext, sentence: Sentence
     ) -> Place | None:
+        if any(p.preposition in _IN_PLACE for p in s_places):
+            # "a missionary from Calgary was arrested in Lebanon": the origin is not the place
+            s_places = [p for p in s_places if p.preposition != "from"]
         specific = [p for p in s_places if p.kind not in {"admin1", "country"}]
         regions = [p for p in s_places if p.kind == "admin1"]
         region_names = {c.admin1 for p in regions for c in p.candidates}
@@ -481,7 +514,9 @@ class Tagger:
                 )
             ]
             specific = inner or specific
-            chosen = next((p for p in specific if p.locative), specific[0])
+            # where it happened, not the landmark it is given relative to ("north of Baghdad")
+            chosen = next((p for p in specific if p.locative and not p.reference),
+                          next((p for p in specific if not p.reference), specific[0]))
             return self.gazetteer.resolve(chosen, region_names=region_names, admin1_counts=article.admin1_counts,
                                           country=article.country)
         if regions:
@@ -493,6 +528,8 @@ class Tagger:
             if fallback and fallback.country == countries[0].candidates[0].country:
                 return fallback
             return countries[0].candidates[0]
+        if article.event_place is not None and _SAME_PLACE.search(sentence.text):
+            return article.event_place  # "in the same district": where the last event was placed
         return article.place_for(sentence)
 
     def _is_historical(
@@ -525,11 +562,13 @@ def _is_heading(sentence: Sentence, text: str, title: str | None) -> bool:
     return (sentence.start == 0 or "\n" in before) and (sentence.end == len(text) or "\n" in after)
 
 
-def rules_digest(rules_dir: Path) -> str:
-    """A short digest of the rule packs, so every event records exactly which rules made it
-    (``tagger_version`` = engine version + this digest)."""
+def rules_digest(rules_dir: Path, data_files: Iterable[Path] = ()) -> str:
+    """A short digest of the rule packs and the place data, so every event records exactly
+    which rules and gazetteer made it (``tagger_version`` = engine version + this digest):
+    a gazetteer edit is a rule change too, and ``retag`` must see it."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in rules_dir.iterdir() if p.suffix in {".toml", ".csv"}):
+    rule_files = sorted(p for p in rules_dir.iterdir() if p.suffix in {".toml", ".csv"})
+    for path in [*rule_files, *data_files]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:10]
 
@@ -552,6 +591,7 @@ class _ArticleContext:
     place_mentions: list[tuple[int, Place]]
     dominant_armed: object | None
     tagger: Tagger
+    event_place: Place | None = None  # where the latest event placed by its own sentence happened
 
     @classmethod
     def build(

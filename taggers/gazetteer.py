@@ -148,6 +148,8 @@ class PlaceMention:
     end: int
     surface: str
     locative: bool  # a preposition such as "in" or "near" stands before it
+    reference: bool = False  # a landmark the place is given relative to: "north of Baghdad"
+    preposition: str = ""  # the word right before, folded ("in", "from", "of"...)
 
     @property
     def kind(self) -> str:
@@ -515,7 +517,10 @@ class Gazetteer:
             suffix = folded[span.end:extended].strip()
             package = self._city_before_region(span.places, span.key, suffix)
             candidates = (*self._by_suffix(span.curated, suffix), *package)[:_MAX_CANDIDATES]
-            mentions.append(PlaceMention(candidates, span.start, extended, text[span.start:extended], span.locative))
+            reference = _REFERENCE_BEFORE.search(folded, max(0, span.start - 40), span.start) is not None
+            before = folded[max(0, span.start - 24):span.start].split()
+            mentions.append(PlaceMention(candidates, span.start, extended, text[span.start:extended], span.locative,
+                                         reference, before[-1] if before else ""))
             last_end = extended
         return mentions
 
@@ -568,6 +573,8 @@ class Gazetteer:
         words = before.split()
         previous = words[-1] if words else ""
         locative = previous in _LOCATIVE or previous.endswith(("ern", "-eastern", "-western"))
+        if len(words) > 1 and words[-2] in _STRONG_LOCATIVE and (previous == "the" or previous.endswith("'s")):
+            locative = True  # "in the Tarmiyah district", "near Turkey's Zilkan base"
         curated = self._curated.get(key, ())
         glued = False
         package: list[_Candidate] = []
@@ -602,15 +609,26 @@ class Gazetteer:
     def _curated_ok(self, span: _Span, text: str) -> bool:
         if span.folded in self._not_places_folded:
             return False
+        if span.key in self.ambiguous:
+            # "in South", "South governorate"; not "North and South", "the North Area"
+            return span.strong or span.suffix in _DISTRICT_SUFFIXES
         if span.locative:
             return True
-        if span.key in self.ambiguous:
-            return False
+        if span.suffix == "" and _in_longer_name(text, span.start, span.end, "", after=True):
+            return False  # "Salaheddine Sidhoum", "Diyala Operations Command": a name, not the place
         if _loose(span.folded) not in self._curated_spellings and (
                 len(span.key.replace(" ", "")) < 6 or set(span.key.split(" ")) <= self._word_like):
             return False  # a respelling ("Look" for Luuq) of a short name or of a word needs a preposition
         spellings = self._case_exact.get(span.key)
-        return spellings is None or re.sub(r"\W", "", text[span.start:span.end]) in spellings
+        if spellings is None:
+            return True
+        if re.sub(r"\W", "", text[span.start:span.end]) not in spellings:
+            return False
+        words = text[max(0, span.start - 24):span.start].split()
+        previous = fold(words[-1]) if words else ""
+        # a surname ("Victoria Jordan"), or a given name before a surname ("Jordan Henderson")
+        return not _in_longer_name(text, span.start, span.end, previous,
+                                   after=span.key in _GIVEN_NAME_COUNTRIES)
 
     def _is_weak(self, key: str) -> bool:
         tokens = key.split(" ")
@@ -708,6 +726,12 @@ class Gazetteer:
 
 
 _CUE_BEFORE = _STRONG_LOCATIVE | {"to", "of"}
+# country names that are also common given names: "Jordan Henderson" is a person
+_GIVEN_NAME_COUNTRIES = {"jordan", "chad", "georgia"}
+# "60 km south-west of", "north of the": what follows is a landmark, not where it happened
+_REFERENCE_BEFORE = re.compile(
+    r"(?:\b(?:north|south|east|west)(?:[- ]?(?:east|west))?|\b(?:km|kms|kilometres|kilometers|miles))\)?"
+    r"\s+of\s+(?:the\s+)?$")
 _SUFFIX_AFTER = re.compile(
     r" +(?:{})\b".format("|".join(sorted(map(re.escape, _FEATURE_SUFFIXES), key=len, reverse=True))))
 
@@ -729,20 +753,25 @@ def _loose(name: str) -> str:
 def _is_glued(text: str, folded: str, start: int, end: int, previous: str) -> bool:
     """Part of a longer capitalised name ("Ahmed Hassan", "Houston Rockets"), after a title
     ("President Kabila"), a possessive of a person or the subject of "said"."""
-    if previous.rstrip(".") in _TITLES:
+    if previous.rstrip(".") in _TITLES or _in_longer_name(text, start, end, previous):
         return True
+    following = folded[end:end + 12].split()
+    return bool(following) and following[0].strip(",.") in _SPEECH_AFTER
+
+
+def _in_longer_name(text: str, start: int, end: int, previous: str, after: bool = True) -> bool:
+    """A capitalised word right before ("Victoria Jordan") or, with ``after``, right after
+    ("Jordan Henderson")."""
     gap_before = text[max(0, start - 2):start]
     if gap_before.endswith(" ") and not gap_before.endswith(("  ", ". ", ", ")) and previous:
         prev_start = start - 1 - len(previous)
         if (prev_start >= 0 and text[prev_start:prev_start + 1].isupper()
                 and previous not in _DIRECTION_WORDS and previous not in _LOCATIVE):
             return True
-    after = text[end:end + 30]
-    next_word = re.match(r" ([A-Z][\w-]*)", after)
-    if next_word and fold(next_word.group(1)) not in _FEATURE_SUFFIXES:
-        return True
-    following = folded[end:end + 12].split()
-    return bool(following) and following[0].strip(",.") in _SPEECH_AFTER
+    if not after:
+        return False
+    next_word = re.match(r" ([A-Z][\w-]*)", text[end:end + 30])
+    return bool(next_word) and fold(next_word.group(1)) not in _FEATURE_SUFFIXES
 
 
 # ---------------------------------------------------------------------------- loading
@@ -848,6 +877,16 @@ def load_curated(
     ambiguous = Ambiguity(
         _ambiguous_names(places_path), _ambiguous_names(admin1_path), _ambiguous_names(countries_path))
     return countries, entries, ambiguous, spellings
+
+
+def gazetteer_files(data_dir: Path = DATA_DIR, compiled: Path | None = COMPILED_PATH,
+                    extra: Sequence[Path] = ()) -> list[Path]:
+    """The files ``load_gazetteer`` reads with the same arguments (for the tagger's version)."""
+    files = [data_dir / name for name in ("countries.tsv", "admin1.tsv", "places.tsv", "not_places.txt")]
+    files += [Path(p) for p in extra]
+    if compiled is not None:
+        files.append(Path(compiled))
+    return [path for path in files if path.exists()]
 
 
 def load_gazetteer(data_dir: Path = DATA_DIR, compiled: Path | None = COMPILED_PATH,
