@@ -318,11 +318,30 @@ def author_scores(samples: Sequence[Sample], predictions: Sequence[Prediction]) 
             "misses": _examples(misses)}
 
 
+def day_spellings(day: date) -> tuple[str, ...]:
+    """How pages write a day in markup and text: ISO and slashed forms, and English dates."""
+    month, short = day.strftime("%B"), day.strftime("%b")
+    return (day.isoformat(), day.strftime("%Y/%m/%d"), f"{month} {day.day}, {day.year}",
+            f"{short} {day.day}, {day.year}", f"{short}. {day.day}, {day.year}", f"{day.day} {month} {day.year}",
+            f"{day.day} {short} {day.year}")
+
+
+def page_carries_day(html: bytes, day: date) -> bool:
+    """Does the page write the gold day anywhere? Where it does not, the gold came from
+    outside the page (an archive, an annotator) and no extractor can find it there."""
+    markup = html.decode("utf-8", "replace")
+    return any(spelling in markup for spelling in day_spellings(day))
+
+
 def date_scores(samples: Sequence[Sample], predictions: Sequence[Prediction]) -> dict:
     pairs = [(s, p) for s, p in zip(samples, predictions, strict=True) if s.published]
     right = [p.day == s.published for s, p in pairs]
+    carried = [ok for (s, _), ok in zip(pairs, right, strict=True) if page_carries_day(s.html, s.published)]
     return {
         "day": _ratio(sum(right), len(pairs)),
+        # the issue's "where the page carries them": pages that write the gold day somewhere
+        "day_where_carried": _ratio(sum(carried), len(carried)),
+        "pages_carrying_day": len(carried),
         "utc_day": _ratio(sum(p.utc_day == s.published for s, p in pairs), len(pairs)),
         "missing": sum(1 for _, p in pairs if p.day is None),
         "off_by_one_day": sum(1 for s, p in pairs if p.day and abs((p.day - s.published).days) == 1),
@@ -474,7 +493,9 @@ def format_extraction_report(results: Mapping[str, Any]) -> str:
                                        f" F1 {_f(t['name_f1'])})")
         if "date" in figures:
             lines += _versus("date", figures["date"], "day",
-                             lambda t: f"right day (UTC day {_f(t['utc_day'])}; of {t['pages']}: none "
+                             lambda t: f"right day (where the page writes the day {_f(t['day_where_carried'])}"
+                                       f" of {t['pages_carrying_day']}; UTC day {_f(t['utc_day'])}; "
+                                       f"of {t['pages']}: none "
                                        f"{t['missing']}, off by one {t['off_by_one_day']}, same day other "
                                        f"year {t['other_year_same_day']})")
         seconds = meta.get("seconds", {}).get(name)

@@ -296,6 +296,10 @@ class _PageMetadata:
     og_title: str | None = None
     headline: str | None = None  # JSON-LD
     published: list[str] = dataclasses.field(default_factory=list)  # raw strings, best first
+    # timestamps that may carry the publisher's UTC offset (<time datetime>, local-time meta):
+    # evidence for the local day only, never a publication date of their own
+    local_hints: list[str] = dataclasses.field(default_factory=list)
+    time_published: bool = False
     authors: list[str] = dataclasses.field(default_factory=list)  # JSON-LD people
     meta_authors: list[str] = dataclasses.field(default_factory=list)  # <meta name=author> ...
     og_site_name: str | None = None
@@ -417,10 +421,21 @@ def _read_page_metadata(tree: HtmlElement) -> _PageMetadata:
         if content and not content.startswith(("http:", "https:", "/")):
             meta.meta_authors.extend(re.split(r"\s*[;|]\s*|\s+and\s+", content))
             break
-    for elem in tree.iter("time"):
-        if elem.get("itemprop", "").strip() == "datePublished" and elem.get("datetime"):
-            meta.published.append(elem.get("datetime", ""))
+    for number, elem in enumerate(tree.iter("time")):
+        if number >= _MAX_TIME_HINTS:
             break
+        stamp = (elem.get("datetime") or "").strip()
+        if not stamp:
+            continue
+        if elem.get("itemprop", "").strip() == "datePublished" and not meta.time_published:
+            meta.published.append(stamp)
+            meta.time_published = True
+        if _HAS_OFFSET.search(stamp):  # naive ones may be another story's time, in any zone
+            meta.local_hints.append(stamp)
+    for value in _LOCAL_TIME_META:
+        content = tags.get("name", value)
+        if content:
+            meta.local_hints.append(content)
     root = tree.getroottree().getroot()
     meta.language = (
         _normalize_language(
@@ -488,6 +503,26 @@ def url_date(url: str | None) -> date | None:
         except ValueError:  # 2023/02/30
             continue
     return None
+
+
+_HAS_OFFSET = re.compile(r"(?:[+-]\d\d:?\d\d|Z)$")
+_MAX_TIME_HINTS = 20  # the article's own <time> comes early; lists of related stories later
+# meta tags some publishers fill with the local (offset-less) publication time
+_LOCAL_TIME_META = ("cxenseparse:recs:publishtime", "article.published", "publish_date_local")
+
+
+def _same_instant_hints(published: datetime, hints: Sequence[datetime]) -> list[datetime]:
+    """Hints that name the instant of ``published`` (to the minute) in another offset, or
+    naive hints within 14 hours of it (a local wall-clock time)."""
+    when = _as_utc(published)
+    same = []
+    for moment in hints:
+        if moment.utcoffset() is None:
+            if moment.time() != datetime.min.time():  # a bare date says nothing of the offset
+                same.append(moment)
+        elif abs(_as_utc(moment) - when) <= timedelta(minutes=1) and moment.utcoffset() != timedelta(0):
+            same.append(moment)
+    return same
 
 
 def _local_day(published: datetime, structured: Sequence[datetime], page_url: str | None) -> date:
@@ -767,6 +802,7 @@ def _resolve_metadata(tree: HtmlElement, page: Page, text: str) -> _Metadata:
         for raw in page_meta.published
         if (moment := _plausible(parse_timestamp(raw), fetched_at)) is not None
     ]
+    hints = [moment for raw in page_meta.local_hints if (moment := parse_timestamp(raw)) is not None]
     published = _plausible(page.item.published, fetched_at)
     if published is None and structured:
         published = structured[0]
@@ -777,7 +813,8 @@ def _resolve_metadata(tree: HtmlElement, page: Page, text: str) -> _Metadata:
         title=title,
         authors=authors,
         published=_as_utc(published) if published else None,
-        published_local_date=_local_day(published, structured, url) if published else None,
+        published_local_date=_local_day(published, [*structured, *_same_instant_hints(published, hints)], url)
+        if published else None,
         language=_choose_language(page_meta.language, text),
         site_name=site_name,
     )

@@ -156,7 +156,10 @@ def _print_summary(summary: dict, as_json: bool) -> None:
 
 # ---------------------------------------------------------------------------- tag
 def _documents(args: argparse.Namespace) -> Iterator[tuple[str | None, str, date | None, str | None]]:
-    stream = sys.stdin if args.file in (None, "-") else open(args.file, encoding="utf-8")  # noqa: SIM115
+    try:
+        stream = sys.stdin if args.file in (None, "-") else open(args.file, encoding="utf-8")  # noqa: SIM115
+    except OSError as exc:
+        raise ConfigError(args.file, None, f"cannot read input: {exc.strerror}") from exc
     with stream:
         if args.input == "text":
             yield (args.doc_id, stream.read(), args.published, None)
