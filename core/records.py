@@ -136,6 +136,7 @@ class Event:
     latitude: float | None = None
     longitude: float | None = None
     geo_precision: int | None = None
+    geonames_id: int | None = None  # GeoNames id of the place, where the gazetteer knows it
     event_date: date | None = None
     date_precision: str | None = None  # day | week | month | year
     date_text: str | None = None

@@ -25,6 +25,7 @@ from rich.table import Table
 from core.errors import ConfigError, NewsEventsError, TransientError
 from core.records import Event
 from core.settings import PROJECT_ROOT, describe_settings, load_settings
+from evaluation.run import SET_NAMES as EVAL_SETS
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_TRANSIENT = 0, 1, 2, 3
 console = Console(stderr=False)
@@ -464,7 +465,8 @@ def build_parser() -> argparse.ArgumentParser:
         "CASE 2021, PLOVER and PETRARCH gold sets.",
     )
     ev.add_argument(
-        "sets", nargs="*", default=["seeds", "demo", "case2021", "plover", "petr2"], help="sets to run (default: all)"
+        "sets", nargs="*", default=list(EVAL_SETS),
+        help=f"sets to run (default: all of {', '.join(EVAL_SETS)}); 'extraction [SET ...]' for the extraction eval"
     )
     ev.add_argument("--shared", type=Path, default=PROJECT_ROOT.parent / "shared", help="shared corpora root")
     ev.add_argument("--floors", type=Path, default=PROJECT_ROOT / "evaluation" / "floors.toml", help="floors file")

@@ -72,6 +72,7 @@ _INCIDENTS = pa.schema(
         ("latitude", pa.float64()),
         ("longitude", pa.float64()),
         ("geo_precision", pa.int32()),
+        ("geonames_id", pa.int64()),
         ("fatalities", pa.int32()),
         ("fatalities_high", pa.int32()),
         ("injured", pa.int32()),

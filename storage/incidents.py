@@ -119,6 +119,7 @@ class Mention:
     latitude: float | None
     longitude: float | None
     geo_precision: int | None
+    geonames_id: int | None
     fatalities: int | None
     fatalities_high: int | None
     injured: int | None
@@ -466,6 +467,7 @@ def consensus(members: Sequence[Mention]) -> Incident:
         "latitude": where.latitude,
         "longitude": where.longitude,
         "geo_precision": where.geo_precision,
+        "geonames_id": where.geonames_id,
         # ACLED codes the lowest reported figure; the highest is kept beside it
         "fatalities": min(fatalities) if fatalities else None,
         "fatalities_high": max(highs) if highs else None,

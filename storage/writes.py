@@ -111,6 +111,7 @@ _EVENT_TYPES: dict[str, pa.DataType] = {
     "latitude": pa.float64(),
     "longitude": pa.float64(),
     "geo_precision": pa.int32(),
+    "geonames_id": pa.int64(),
     "event_date": pa.date32(),
     "fatalities": pa.int32(),
     "fatalities_high": pa.int32(),

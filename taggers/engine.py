@@ -58,9 +58,12 @@ class _Found:
 # "the attack", "Saturday's bombing": a reference to an incident already told
 _ANAPHOR = re.compile(r"(?:\b(?:the|this|that|these|those)|'s|’s)\s+(?:\w+\s+)?$", re.I)
 _IN_PLACE = {"in", "at", "near", "inside", "outside", "around"}
+# ACLED codes "near X" to X (precision 2) when it is close; farther away X is the wrong place
+FAR_FROM_LANDMARK_KM = 50
 _SOURCE_AFTER = re.compile(r"\s+(?:radio|television|tv|newspaper|daily|news agency|state media)\b", re.I)
 _GOVERNMENT_AFTER = re.compile(
-    r"(?:'s|’s)\s+[a-z]|\s+(?:has|have|had|is|was|said|says|say|rejected|rejects|accused|accuses|denied|denies|"
+    r"(?:'s|’s)\s+[a-z]|\s+(?:(?:again|also|now|then|later|\w+ly)\s+)?"
+    r"(?:has|have|had|is|was|said|says|say|rejected|rejects|accused|accuses|denied|denies|"
     r"warned|warns|demanded|demands|wants|insisted|insists|announced|agreed|refused|responded|condemned|"
     r"blamed|urged|called|recalled|expelled|imposed)\b")
 
@@ -71,7 +74,7 @@ def _names_a_source_or_government(mention: PlaceMention, text: str) -> bool:
     after = text[mention.end:mention.end + 40]
     if _SOURCE_AFTER.match(after):
         return True
-    if mention.kind not in {"city", "town"} or mention.preposition in _IN_PLACE:
+    if mention.preposition in _IN_PLACE or not any(c.kind in {"city", "town"} for c in mention.candidates):
         return False
     return mention.preposition in {"by", "under"} or _GOVERNMENT_AFTER.match(after) is not None
 
@@ -335,6 +338,7 @@ class Tagger:
             latitude=place.latitude if place else None,
             longitude=place.longitude if place else None,
             geo_precision=(place.precision if has_place else max(place.precision, 2)) if place else None,
+            geonames_id=place.geonames_id if place else None,
             event_date=event_date,
             date_precision=precision,
             date_text=chosen_date.text if chosen_date else None,
@@ -517,6 +521,9 @@ class Tagger:
             # where it happened, not the landmark it is given relative to ("north of Baghdad")
             chosen = next((p for p in specific if p.locative and not p.reference),
                           next((p for p in specific if not p.reference), specific[0]))
+            if chosen.reference and (chosen.reference_km or 0) > FAR_FROM_LANDMARK_KM:
+                # "185 miles northwest of Beijing": not Beijing, and maybe not its province either
+                return self.gazetteer.country_place(chosen.candidates[0].country)
             return self.gazetteer.resolve(chosen, region_names=region_names, admin1_counts=article.admin1_counts,
                                           country=article.country)
         if regions:
@@ -659,6 +666,10 @@ class _ArticleContext:
         return None
 
 
+_PLACE_FIELDS = ("country", "admin1", "admin1_code", "admin2", "location", "latitude", "longitude", "geo_precision",
+                 "geonames_id")
+
+
 def _merge_mentions(found: list[_Found]) -> list[Event]:
     """One incident told several times in an article (lede, details, quotes) becomes one
     event that keeps the first report's fields and fills its gaps from the later ones. A
@@ -689,13 +700,6 @@ def _merge_mentions(found: list[_Found]) -> list[Event]:
             "actor2",
             "actor2_type",
             "actor2_country",
-            "location",
-            "latitude",
-            "longitude",
-            "admin1",
-            "admin1_code",
-            "admin2",
-            "geo_precision",
             "fatalities",
             "fatalities_high",
             "injured",
@@ -703,6 +707,11 @@ def _merge_mentions(found: list[_Found]) -> list[Event]:
         ):
             if getattr(target, field) is None and getattr(event, field) is not None:
                 fill[field] = getattr(event, field)
+        if (target.admin1 is None and target.location is None and event.admin1 is not None
+                and target.country in (None, event.country)):
+            # a place is filled as a whole and only within the same country: "Sweden dropped its
+            # case" does not take Quito from a later sentence about the embassy
+            fill.update({name: getattr(event, name) for name in _PLACE_FIELDS})
         fill["confidence"] = max(target.confidence, event.confidence)
         merged[merged.index(target)] = replace(target, **fill)
     return merged

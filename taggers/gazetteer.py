@@ -150,6 +150,7 @@ class PlaceMention:
     locative: bool  # a preposition such as "in" or "near" stands before it
     reference: bool = False  # a landmark the place is given relative to: "north of Baghdad"
     preposition: str = ""  # the word right before, folded ("in", "from", "of"...)
+    reference_km: float | None = None  # "185 miles northwest of Beijing": how far from the landmark
 
     @property
     def kind(self) -> str:
@@ -518,9 +519,11 @@ class Gazetteer:
             package = self._city_before_region(span.places, span.key, suffix)
             candidates = (*self._by_suffix(span.curated, suffix), *package)[:_MAX_CANDIDATES]
             reference = _REFERENCE_BEFORE.search(folded, max(0, span.start - 40), span.start) is not None
+            distance = _DISTANCE_BEFORE.search(folded, max(0, span.start - 50), span.start) if reference else None
             before = folded[max(0, span.start - 24):span.start].split()
             mentions.append(PlaceMention(candidates, span.start, extended, text[span.start:extended], span.locative,
-                                         reference, before[-1] if before else ""))
+                                         reference, before[-1] if before else "",
+                                         _kilometres(distance) if distance else None))
             last_end = extended
         return mentions
 
@@ -610,12 +613,15 @@ class Gazetteer:
         if span.folded in self._not_places_folded:
             return False
         if span.key in self.ambiguous:
-            # "in South", "South governorate"; not "North and South", "the North Area"
-            return span.strong or span.suffix in _DISTRICT_SUFFIXES
+            # "in South", "the town of Hit", "South governorate"; not "North and South", "the North Area"
+            return span.cue and (not span.suffix or span.suffix in _DISTRICT_SUFFIXES)
         if span.locative:
             return True
-        if span.suffix == "" and _in_longer_name(text, span.start, span.end, "", after=True):
-            return False  # "Salaheddine Sidhoum", "Diyala Operations Command": a name, not the place
+        if (span.suffix == "" and any(p.kind != "country" for p in span.curated)
+                and _in_longer_name(text, span.start, span.end, "", after=True)):
+            # "Salaheddine Sidhoum", "Diyala Operations Command": a name, not the place
+            # (countries have their own rule below: "US President" is the United States)
+            return False
         if _loose(span.folded) not in self._curated_spellings and (
                 len(span.key.replace(" ", "")) < 6 or set(span.key.split(" ")) <= self._word_like):
             return False  # a respelling ("Look" for Luuq) of a short name or of a word needs a preposition
@@ -726,6 +732,18 @@ class Gazetteer:
 
 
 _CUE_BEFORE = _STRONG_LOCATIVE | {"to", "of"}
+_DISTANCE_BEFORE = re.compile(
+    r"(\d[\d,]*(?:\.\d+)?)\s*(?:-\s*)?(km|kms|kilometres|kilometers|miles)\b[^.;]*$")
+
+
+def _kilometres(match: re.Match) -> float | None:
+    try:
+        value = float(match.group(1).replace(",", ""))
+    except ValueError:
+        return None
+    return value * 1.609 if match.group(2) == "miles" else value
+
+
 # country names that are also common given names: "Jordan Henderson" is a person
 _GIVEN_NAME_COUNTRIES = {"jordan", "chad", "georgia"}
 # "60 km south-west of", "north of the": what follows is a landmark, not where it happened
@@ -763,7 +781,7 @@ def _in_longer_name(text: str, start: int, end: int, previous: str, after: bool 
     """A capitalised word right before ("Victoria Jordan") or, with ``after``, right after
     ("Jordan Henderson")."""
     gap_before = text[max(0, start - 2):start]
-    if gap_before.endswith(" ") and not gap_before.endswith(("  ", ". ", ", ")) and previous:
+    if gap_before.endswith(" ") and gap_before[:1].isalnum() and previous:  # not after "; " or ". "
         prev_start = start - 1 - len(previous)
         if (prev_start >= 0 and text[prev_start:prev_start + 1].isupper()
                 and previous not in _DIRECTION_WORDS and previous not in _LOCATIVE):

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from evaluation.run import FLOORS_PATH, check_floors, run_eval
+from evaluation.run import FLOORS_PATH, SET_NAMES, check_floors, run_eval
 from taggers.engine import Tagger
 
 
 def test_eval_figures_meet_floors(shared_root):
-    results = run_eval(Tagger.load(), ["seeds", "demo", "case2021", "plover", "petr2"], shared_root)
+    results = run_eval(Tagger.load(), list(SET_NAMES), shared_root)
     assert check_floors(results, FLOORS_PATH) == []

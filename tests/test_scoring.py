@@ -569,3 +569,78 @@ def test_shared_corpora_load_with_their_documented_sizes():
     for doc in seeds:
         for gold_event in gold_events_from_dicts(doc.events, doc.text):
             assert gold_event.span is not None, gold_event.evidence
+
+
+# --- places ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def same_place():
+    from evaluation.scoring import place_matcher
+    from taggers.gazetteer import load_gazetteer
+
+    return place_matcher(load_gazetteer())
+
+
+def test_place_names_match_across_spellings(same_place):
+    assert same_place("admin1", "Taizz", "Taiz")
+    assert same_place("admin1", "Salah al-Din", ["Diyala", "Saladin"])
+    assert same_place("admin1", "Nineveh", "IQ-NI")
+    assert same_place("location", "Dhiban", "Thiban")
+    assert same_place("location", "Rafah", "the town of Rafah")
+    assert same_place("country", "NPL", "Nepal")
+    assert not same_place("admin1", "Erbil", "Nineveh")
+    assert not same_place("location", "Mosul", "Tikrit")
+    assert field_correct("admin1", "Taizz", "Taiz", same_place)
+    assert not field_correct("admin1", "Taizz", "Taiz")  # without a gazetteer: spelling only
+
+
+def _placed(start: int, country: str | None, admin1: str | None, code: str | None = None) -> Event:
+    return Event(doc_id="d", event_id=f"e{start}", event_type="Battles", sub_event_type="armed_clash",
+                 country=country, admin1=admin1, admin1_code=code, char_start=start)
+
+
+def test_place_judgements_count_right_wrong_unfounded_and_unmatched(same_place):
+    from evaluation.corpora import PlaceJudgement
+    from evaluation.scoring import score_place_judgements
+
+    judged = [
+        PlaceJudgement("zyte", "k", 0, "IRQ", "Salah al-Din", "IQ-SD", None),  # right by code
+        PlaceJudgement("zyte", "k", 10, "IRQ", "Saladin", None, None),  # right by spelling
+        PlaceJudgement("zyte", "k", 20, "IRQ", "Kirkuk", None, None),  # wrong
+        PlaceJudgement("zyte", "k", 30, "IRQ", None, None, None),  # we gave one without basis
+        PlaceJudgement("zyte", "k", 40, "IRQ", "Diyala", None, None),  # no event there any more
+    ]
+    events = {"zyte/k": [_placed(0, "IRQ", "Salah al-Din", "IQ-SD"), _placed(10, "IRQ", "Salah al-Din"),
+                         _placed(20, "IRQ", "Diyala"), _placed(30, "IRQ", "Anbar")]}
+    figures = score_place_judgements(judged, events, same_place)
+    assert figures["unmatched_events"] == 1
+    assert (figures["admin1_events"], figures["admin1_accuracy"]) == (3, round(2 / 3, 4))
+    assert figures["unfounded_admin1"] == 1
+    assert figures["admin1_precision"] == 0.5
+    assert figures["country_accuracy"] == 1.0
+    assert [e["gold"] for e in figures["errors"]] == ["Kirkuk", None]
+
+
+def test_place_free_sentences_count_every_place_found():
+    from evaluation.scoring import score_no_place
+
+    figures = score_no_place({"Police said so.": [], "Victoria Jordan said so.": ["Jordan"]})
+    assert figures["clean_rate"] == 0.5 and figures["false_places"][0]["name"] == "Jordan"
+
+
+def test_place_judgement_file_errors_name_file_and_line(tmp_path):
+    path = tmp_path / "judged.tsv"
+    path.write_text("# comment\nset\tkey\tchar_start\tcountry\tadmin1\tadmin1_code\tlocation\tnote\n"
+                    "zyte\tk\tzero\tIRQ\t\t\t\t\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        corpora.load_place_judgements(path)
+    assert error.value.line == 3 and "char_start" in str(error.value)
+    path.write_text("set\tkey\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="header"):
+        corpora.load_place_judgements(path)
+
+
+def test_shipped_place_judgements_load():
+    judged = corpora.load_place_judgements()
+    assert len(judged) >= 150 and sum(1 for j in judged if j.admin1) >= 80

@@ -10,6 +10,8 @@ WHERE $since IS NULL OR event_date >= $since
 -- ACLED's export columns, so ACLED workflows can read our incidents. Differences: iso and
 -- country carry the ISO 3166-1 alpha-3 code, inter1/inter2 our actor types, and the sub-event
 -- type ACLED's display label; columns we do not code (assoc_actor_*, admin3, region, tags) are empty.
+-- Columns ACLED lacks (geonames_id, fatalities_high, n_sources, ...) are left out: the parquet and
+-- csv exports carry them.
 WITH labels(sub_event_type, label) AS (VALUES
   ('government_regains_territory', 'Government regains territory'),
   ('non_state_actor_overtakes_territory', 'Non-state actor overtakes territory'),

@@ -27,6 +27,7 @@ SELECT
     e.latitude,
     e.longitude,
     e.geo_precision,
+    e.geonames_id,
     e.fatalities,
     e.fatalities_high,
     e.injured,
@@ -166,14 +167,14 @@ WHERE (incident_mentions.incident_id, incident_mentions.fingerprint)
 INSERT INTO incidents (incident_id, first_event_id, event_type, sub_event_type, event_date,
                        date_precision, actor1, actor1_type, actor1_country, actor2, actor2_type,
                        actor2_country, country, admin1, admin1_code, admin2, location, latitude,
-                       longitude, geo_precision, fatalities, fatalities_high, injured, hedged,
-                       confidence, notes, sources, n_mentions, n_articles, n_sources, first_seen,
-                       last_seen, clusterer_version, run_id, updated_at)
+                       longitude, geo_precision, geonames_id, fatalities, fatalities_high,
+                       injured, hedged, confidence, notes, sources, n_mentions, n_articles,
+                       n_sources, first_seen, last_seen, clusterer_version, run_id, updated_at)
 SELECT incident_id, first_event_id, event_type, sub_event_type, event_date, date_precision,
        actor1, actor1_type, actor1_country, actor2, actor2_type, actor2_country, country, admin1,
-       admin1_code, admin2, location, latitude, longitude, geo_precision, fatalities,
-       fatalities_high, injured, hedged, confidence, notes, sources, n_mentions, n_articles,
-       n_sources, first_seen, last_seen, clusterer_version, $run_id, now()
+       admin1_code, admin2, location, latitude, longitude, geo_precision, geonames_id,
+       fatalities, fatalities_high, injured, hedged, confidence, notes, sources, n_mentions,
+       n_articles, n_sources, first_seen, last_seen, clusterer_version, $run_id, now()
 FROM incoming_incidents
 ON CONFLICT (incident_id) DO UPDATE SET
     first_event_id = excluded.first_event_id,
@@ -195,6 +196,7 @@ ON CONFLICT (incident_id) DO UPDATE SET
     latitude = excluded.latitude,
     longitude = excluded.longitude,
     geo_precision = excluded.geo_precision,
+    geonames_id = excluded.geonames_id,
     fatalities = excluded.fatalities,
     fatalities_high = excluded.fatalities_high,
     injured = excluded.injured,
@@ -215,17 +217,18 @@ WHERE (incidents.first_event_id, incidents.event_type, incidents.sub_event_type,
        incidents.actor1_country, incidents.actor2, incidents.actor2_type,
        incidents.actor2_country, incidents.country, incidents.admin1, incidents.admin1_code,
        incidents.admin2, incidents.location, incidents.latitude, incidents.longitude,
-       incidents.geo_precision, incidents.fatalities, incidents.fatalities_high,
-       incidents.injured, incidents.hedged, incidents.confidence, incidents.notes,
-       incidents.sources, incidents.n_mentions, incidents.n_articles, incidents.n_sources,
-       incidents.first_seen, incidents.last_seen, incidents.clusterer_version)
+       incidents.geo_precision, incidents.geonames_id, incidents.fatalities,
+       incidents.fatalities_high, incidents.injured, incidents.hedged, incidents.confidence,
+       incidents.notes, incidents.sources, incidents.n_mentions, incidents.n_articles,
+       incidents.n_sources, incidents.first_seen, incidents.last_seen,
+       incidents.clusterer_version)
     IS DISTINCT FROM
       (excluded.first_event_id, excluded.event_type, excluded.sub_event_type,
        excluded.event_date, excluded.date_precision, excluded.actor1, excluded.actor1_type,
        excluded.actor1_country, excluded.actor2, excluded.actor2_type, excluded.actor2_country,
        excluded.country, excluded.admin1, excluded.admin1_code, excluded.admin2,
        excluded.location, excluded.latitude, excluded.longitude, excluded.geo_precision,
-       excluded.fatalities, excluded.fatalities_high, excluded.injured, excluded.hedged,
-       excluded.confidence, excluded.notes, excluded.sources, excluded.n_mentions,
-       excluded.n_articles, excluded.n_sources, excluded.first_seen, excluded.last_seen,
-       excluded.clusterer_version);
+       excluded.geonames_id, excluded.fatalities, excluded.fatalities_high, excluded.injured,
+       excluded.hedged, excluded.confidence, excluded.notes, excluded.sources,
+       excluded.n_mentions, excluded.n_articles, excluded.n_sources, excluded.first_seen,
+       excluded.last_seen, excluded.clusterer_version);

@@ -161,15 +161,15 @@ WHERE e.url_hash IN (SELECT url_hash FROM incoming_event_articles)
 INSERT INTO events (event_id, url_hash, doc_id, event_type, sub_event_type, cameo_code,
                     quad_class, actor1, actor1_type, actor1_country, actor2, actor2_type,
                     actor2_country, country, admin1, admin1_code, admin2, location, latitude,
-                    longitude, geo_precision, event_date, date_precision, date_text, fatalities,
-                    fatalities_high, injured, historical, negated, hedged, evidence, char_start,
-                    char_end, confidence, rule_id, tagger_version, run_id, stored_at)
+                    longitude, geo_precision, geonames_id, event_date, date_precision, date_text,
+                    fatalities, fatalities_high, injured, historical, negated, hedged, evidence,
+                    char_start, char_end, confidence, rule_id, tagger_version, run_id, stored_at)
 SELECT event_id, url_hash, doc_id, event_type, sub_event_type, cameo_code, quad_class, actor1,
        actor1_type, actor1_country, actor2, actor2_type, actor2_country, country, admin1,
-       admin1_code, admin2, location, latitude, longitude, geo_precision, event_date,
-       date_precision, date_text, fatalities, fatalities_high, injured, historical, negated,
-       hedged, evidence, char_start, char_end, confidence, rule_id, tagger_version, $run_id,
-       now()
+       admin1_code, admin2, location, latitude, longitude, geo_precision, geonames_id,
+       event_date, date_precision, date_text, fatalities, fatalities_high, injured, historical,
+       negated, hedged, evidence, char_start, char_end, confidence, rule_id, tagger_version,
+       $run_id, now()
 FROM incoming_events
 ON CONFLICT (event_id) DO UPDATE SET
     url_hash = excluded.url_hash,
@@ -192,6 +192,7 @@ ON CONFLICT (event_id) DO UPDATE SET
     latitude = excluded.latitude,
     longitude = excluded.longitude,
     geo_precision = excluded.geo_precision,
+    geonames_id = excluded.geonames_id,
     event_date = excluded.event_date,
     date_precision = excluded.date_precision,
     date_text = excluded.date_text,
@@ -213,21 +214,21 @@ WHERE (events.url_hash, events.doc_id, events.event_type, events.sub_event_type,
        events.cameo_code, events.quad_class, events.actor1, events.actor1_type,
        events.actor1_country, events.actor2, events.actor2_type, events.actor2_country,
        events.country, events.admin1, events.admin1_code, events.admin2, events.location,
-       events.latitude, events.longitude, events.geo_precision, events.event_date,
-       events.date_precision, events.date_text, events.fatalities, events.fatalities_high,
-       events.injured, events.historical, events.negated, events.hedged, events.evidence,
-       events.char_start, events.char_end, events.confidence, events.rule_id,
-       events.tagger_version)
+       events.latitude, events.longitude, events.geo_precision, events.geonames_id,
+       events.event_date, events.date_precision, events.date_text, events.fatalities,
+       events.fatalities_high, events.injured, events.historical, events.negated,
+       events.hedged, events.evidence, events.char_start, events.char_end, events.confidence,
+       events.rule_id, events.tagger_version)
     IS DISTINCT FROM
       (excluded.url_hash, excluded.doc_id, excluded.event_type, excluded.sub_event_type,
        excluded.cameo_code, excluded.quad_class, excluded.actor1, excluded.actor1_type,
        excluded.actor1_country, excluded.actor2, excluded.actor2_type, excluded.actor2_country,
        excluded.country, excluded.admin1, excluded.admin1_code, excluded.admin2,
        excluded.location, excluded.latitude, excluded.longitude, excluded.geo_precision,
-       excluded.event_date, excluded.date_precision, excluded.date_text, excluded.fatalities,
-       excluded.fatalities_high, excluded.injured, excluded.historical, excluded.negated,
-       excluded.hedged, excluded.evidence, excluded.char_start, excluded.char_end,
-       excluded.confidence, excluded.rule_id, excluded.tagger_version);
+       excluded.geonames_id, excluded.event_date, excluded.date_precision, excluded.date_text,
+       excluded.fatalities, excluded.fatalities_high, excluded.injured, excluded.historical,
+       excluded.negated, excluded.hedged, excluded.evidence, excluded.char_start,
+       excluded.char_end, excluded.confidence, excluded.rule_id, excluded.tagger_version);
 
 -- name: start_run
 -- Starting a run that is already recorded (a retried flow) keeps the first record.

@@ -448,3 +448,25 @@ def test_real_pages_from_the_shared_corpora(
         assert article.skip_reason is None, path.name
         assert len(article.text) >= settings.min_text_chars
         assert article.title
+
+
+def _dated_page(head: str, body_extra: str = "") -> bytes:
+    paragraph = "<p>" + "Officials said the talks would resume next week after a pause of several days. " * 6 + "</p>"
+    return (f"<html><head><title>Talks resume</title>{head}</head><body><article><h1>Talks resume in the "
+            f"capital</h1>{body_extra}{paragraph}</article></body></html>").encode()
+
+
+@pytest.mark.parametrize(("time_element", "local_day"), [
+    ('<time datetime="2024-05-22T22:22:07-0500">May 22</time>', date(2024, 5, 22)),  # same instant, New York
+    ('<time datetime="2024-05-23T14:22:07+11:00">May 23</time>', date(2024, 5, 23)),  # same instant, Sydney
+    ('<time datetime="2024-05-20T09:00:00-05:00">May 20</time>', date(2024, 5, 23)),  # another story's time
+    ('<time datetime="2024-05-22">May 22</time>', date(2024, 5, 23)),  # a bare date says nothing of the zone
+])
+def test_local_day_from_the_offset_of_the_pages_own_time(settings, time_element, local_day):
+    """datePublished in UTC only: a <time> naming the same instant in the publisher's zone
+    gives the publisher's day, which relative dates in the story count from."""
+    head = ('<script type="application/ld+json">'
+            '{"@type": "NewsArticle", "datePublished": "2024-05-23T03:22:07Z"}</script>')
+    article = extract_article(make_page(_dated_page(head, time_element)), settings)
+    assert article.published == datetime(2024, 5, 23, 3, 22, 7, tzinfo=UTC)
+    assert article.published_local_date == local_day

@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CONTRACT_KEYS = [
     "doc_id", "event_id", "event_type", "sub_event_type", "cameo_code", "quad_class", "actor1",
     "actor1_type", "actor1_country", "actor2", "actor2_type", "actor2_country", "country", "admin1",
-    "admin1_code", "admin2", "location", "latitude", "longitude", "geo_precision", "event_date",
+    "admin1_code", "admin2", "location", "latitude", "longitude", "geo_precision", "geonames_id",
+    "event_date",
     "date_precision", "date_text", "fatalities", "fatalities_high", "injured", "historical", "negated",
     "hedged", "evidence", "char_start", "char_end", "confidence", "rule_id", "tagger_version",
 ]

@@ -46,7 +46,9 @@ def snapshot(db: Path) -> dict:
     """Row counts, events and articles as stored (lineage columns included)."""
     with open_db(db, read_only=True) as conn:
         counts = reads.table_counts(conn)
-        _, events = reads.run_query(conn, "SELECT * FROM events ORDER BY event_id")
+        # lineage columns last, whatever order migrations added the others in
+        _, events = reads.run_query(conn, "SELECT * EXCLUDE (rule_id, tagger_version, run_id, stored_at), "
+                                          "rule_id, tagger_version, run_id, stored_at FROM events ORDER BY event_id")
         _, articles = reads.run_query(
             conn, "SELECT * EXCLUDE (html_compressed) FROM articles ORDER BY url_hash")
         _, runs = reads.run_query(conn, "SELECT run_id, flow_name, status, parameters FROM runs ORDER BY started_at")

@@ -33,6 +33,9 @@ PUBLISHED = NOW - timedelta(hours=3)
 SHARED_URL = "https://wire.example/iraq/2024/airstrike-near-tuz"
 LOCAL_URL = "https://local.example/news/protest-basra"
 SKIPPED_URL = "https://local.example/files/report.pdf"
+# GeoNames ids of the sample places, as taggers/data/places.tsv has them
+TUZ_GEONAMES_ID = 90026
+BASRA_GEONAMES_ID = 99532
 
 
 @dataclass
@@ -131,10 +134,11 @@ def sample_records() -> Sample:
     shared, local = url_hash(SHARED_URL), url_hash(LOCAL_URL)
     events_by_article = {
         shared: [
-            make_event(f"{shared}-1", doc_id=shared),
+            make_event(f"{shared}-1", doc_id=shared, geonames_id=TUZ_GEONAMES_ID),
             make_event(
                 f"{shared}-2",
                 doc_id=shared,
+                geonames_id=TUZ_GEONAMES_ID,
                 event_type="Battles",
                 sub_event_type="armed_clash",
                 event_date=date(2014, 6, 11),
@@ -158,6 +162,7 @@ def sample_records() -> Sample:
                 admin1="Basra",
                 admin1_code="IQ-BA",
                 location="Basra",
+                geonames_id=BASRA_GEONAMES_ID,
                 fatalities=0,
                 evidence="Hundreds protested in Basra over power cuts.",
                 rule_id="protest.peaceful",

@@ -30,6 +30,9 @@ def test_parquet_partitioned_by_month_round_trips(demo_analyst_copy, tmp_path):
     assert files and all("year=" in str(f) and "month=" in str(f) for f in files)
     (back,) = duckdb.sql(f"SELECT count(*) FROM read_parquet('{tmp_path}/incidents/**/*.parquet')").fetchone()
     assert back == total
+    # every v_incidents column, those ACLED lacks (geonames_id) included
+    exported = duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet('{tmp_path}/incidents/**/*.parquet')")
+    assert {"geo_precision", "geonames_id"} <= {row[0] for row in exported.fetchall()}
     again = export_incidents(conn, tmp_path, "parquet")  # re-export replaces, never appends
     (back,) = duckdb.sql(f"SELECT count(*) FROM read_parquet('{tmp_path}/incidents/**/*.parquet')").fetchone()
     assert again["rows"] == back == total

@@ -49,6 +49,7 @@ def mention(event_id: str, **overrides) -> Mention:
         "latitude": 34.8881,
         "longitude": 44.6326,
         "geo_precision": 1,
+        "geonames_id": None,
         "fatalities": 4,
         "fatalities_high": None,
         "injured": None,

@@ -21,7 +21,13 @@ from storage import (
 )
 from storage.incidents import date_window
 from storage.sqlfiles import query
-from tests.storage.storage_samples import PUBLISHED, make_article, make_event, snapshot
+from tests.storage.storage_samples import (
+    PUBLISHED,
+    TUZ_GEONAMES_ID,
+    make_article,
+    make_event,
+    snapshot,
+)
 from tests.storage.test_storage_incident_rules import mention
 
 STRIKE_DAY = PUBLISHED.date() - timedelta(days=1)
@@ -137,6 +143,39 @@ def test_the_same_airstrike_from_three_outlets_is_one_incident(db_path, airstrik
     assert (incident["actor1"], incident["actor2"]) == ("Iraqi Air Force", "Islamic State")
     assert incident["sub_event_type"] == "air_drone_strike"
     assert incident["disorder_type"] == "Political violence"
+
+
+def test_geonames_id_is_stored_with_the_event_and_the_incident_takes_it_with_its_place(db_path):
+    # the first report knows only the province (an admin1 has no GeoNames id in the gazetteer),
+    # the second names the town: the incident's place, and so its id, comes from the second
+    region_only = report("wire.example", "strike", location=None, geo_precision=3, latitude=34.6158,
+                         longitude=43.6786, geonames_id=None)
+    in_town = report("tv.example", "strike", hours=1, geonames_id=TUZ_GEONAMES_ID)
+    with open_db(db_path) as conn:
+        store(conn, "run-1", region_only, in_town)
+        stored = dict(conn.execute("SELECT event_id, geonames_id FROM events").fetchall())
+        assert stored == {event_id(region_only): None, event_id(in_town): TUZ_GEONAMES_ID}
+        assert dict(conn.execute("SELECT event_id, geonames_id FROM v_mentions").fetchall()) == stored
+        (incident,) = incidents(conn)
+        assert incident["incident_id"] == f"inc-{event_id(region_only)}"
+        assert (incident["location"], incident["geo_precision"], incident["geonames_id"]) == (
+            "Tuz Khurmatu", 1, TUZ_GEONAMES_ID)
+        assert conn.execute("SELECT geonames_id FROM incidents").fetchall() == [(TUZ_GEONAMES_ID,)]
+
+        before = snapshot(conn)
+        assert store(conn, "run-2", region_only, in_town)["mentions_changed"] == 0
+        assert snapshot(conn) == before  # stored again as it was: nothing written
+
+        # a re-tag that changes only the id (a newer gazetteer) reaches the event and the
+        # incident; beyond INTEGER, as the columns are BIGINT all the way
+        new_id = 2**31 + TUZ_GEONAMES_ID
+        counts = retag(conn, "run-3", in_town[0], [replace_event(in_town, geonames_id=new_id)])
+        assert counts["incidents_written"] == 1
+        (incident,) = incidents(conn)
+        assert (incident["geonames_id"], incident["run_id"]) == (new_id, "run-3")
+        assert conn.execute("SELECT geonames_id FROM events WHERE event_id = ?",
+                            [event_id(in_town)]).fetchone() == (new_id,)
+        assert_consistent(conn)
 
 
 def test_two_ied_attacks_on_one_day_in_one_governorate_are_two_incidents(db_path):

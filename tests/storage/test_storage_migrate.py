@@ -9,6 +9,7 @@ import pytest
 
 from core.errors import MigrationError
 from storage import migrate, open_db, table_counts
+from storage.db import connect
 from storage.migrate import discover_migrations
 from storage.sqlfiles import SCHEMA_DIR, VIEWS_FILE, parse_named_statements
 
@@ -66,6 +67,40 @@ def test_migrate_twice_is_a_no_op(populated_db):
         assert before["schema_migrations"] == len(discover_migrations())
         assert relations(conn, "VIEW") == VIEWS
         assert conn.execute("SELECT count(*) FROM v_events").fetchone()[0] > 0
+
+
+def test_0003_adds_geonames_id_to_a_v2_database_and_keeps_its_rows(db_path, schema_copy, tmp_path):
+    # a database as version 2 left it: its migrations and its views (without geonames_id)
+    (schema_copy / "0003_geonames_id.sql").unlink()
+    v2_views = tmp_path / "views_v2.sql"
+    v2_views.write_text("".join(line for line in VIEWS_FILE.read_text().splitlines(keepends=True)
+                                if "geonames_id" not in line))
+    db_path.parent.mkdir(parents=True)
+    conn = connect(db_path)
+    try:
+        assert migrate(conn, schema_dir=schema_copy, views_file=v2_views) == [
+            "0001_init", "0002_incidents_gazetteer"]
+        conn.execute(
+            "INSERT INTO events (event_id, url_hash, event_type, sub_event_type, historical, "
+            "negated, hedged, evidence, char_start, char_end, confidence, rule_id, "
+            "tagger_version, run_id, stored_at) VALUES ('e-1', 'a-1', 'Battles', "
+            "'armed_clash', false, false, false, 'x', 0, 1, 0.5, 'r', 't', 'run-1', now())"
+        )
+        # added by hand beforehand: the migration still applies (IF NOT EXISTS)
+        conn.execute("ALTER TABLE incidents ADD COLUMN geonames_id BIGINT")
+        assert migrate(conn) == ["0003_geonames_id"]
+        assert migrate(conn) == []
+        types = dict(conn.execute(
+            "SELECT table_name, data_type FROM information_schema.columns "
+            "WHERE column_name = 'geonames_id' AND table_name <> 'gazetteer'"
+        ).fetchall())
+        assert types == dict.fromkeys(
+            ("events", "incidents", "v_mentions", "v_events", "v_incidents"), "BIGINT")
+        # stored before the column existed: null until re-tagged
+        assert conn.execute("SELECT event_id, geonames_id FROM v_mentions").fetchall() == [
+            ("e-1", None)]
+    finally:
+        conn.close()
 
 
 def test_edited_migration_is_refused(db_path, schema_copy):

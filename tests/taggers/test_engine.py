@@ -107,3 +107,75 @@ def test_sports_metaphor_is_not_an_event(tagger):
         )
         == []
     )
+
+
+# --- where: one place per event, picked the way ACLED coders pick it --------------------------
+
+
+def test_the_district_not_the_landmark_it_is_north_of(tagger):
+    e = _one(tagger, "Two soldiers were killed by a roadside bomb in the Tarmiyah district north of Baghdad "
+                     "on Sunday, officials said.")
+    assert (e.location, e.admin1) == ("Tarmiyah", "Baghdad")
+
+
+def test_a_landmark_far_away_gives_only_the_country(tagger):
+    e = tagger.tag("Gunmen killed two guards at a mine about 185 miles northwest of Baghdad.", PUBLISHED,
+                   snippet=True)[0]
+    assert e.location is None and e.admin1 is None and e.country == "IRQ"
+
+
+def test_in_the_same_district_takes_the_previous_events_place(tagger):
+    text = ("Two soldiers were killed by a roadside bomb in the Tarmiyah district north of Baghdad on Sunday, "
+            "officials said.\n\nOn Tuesday, militants opened fire on a police checkpoint in the same district, "
+            "wounding one officer, police said.")
+    events = tagger.tag(text, PUBLISHED)
+    assert [e.location for e in events] == ["Tarmiyah", "Tarmiyah"]
+
+
+@pytest.mark.parametrize("sentence", [
+    "Protesters clashed with police in Serbia on Tuesday, Belgrade radio said.",
+    "Beirut again rejected on Thursday an appeal to deploy troops, after protesters clashed with police "
+    "in Serbia.",
+])
+def test_a_city_that_names_a_broadcaster_or_a_government_is_not_the_place(tagger, sentence):
+    e = tagger.tag(sentence, PUBLISHED, snippet=True)[0]
+    assert e.country == "SRB" and e.location is None
+
+
+def test_the_place_of_origin_gives_way_to_where_it_happened(tagger):
+    e = tagger.tag("A missionary from Calgary was arrested in Lebanon on Monday.", PUBLISHED, snippet=True)[0]
+    assert e.country == "LBN" and e.location is None
+
+
+def test_makhmour_is_coded_to_nineveh_as_the_news_names_it(tagger):
+    e = _one(tagger, "Two soldiers were killed on Thursday in a clash in the Qarachogh mountains overlooking "
+                     "Makhmour, a military source said.")
+    assert e.admin1 == "Nineveh" and e.admin1_code == "IQ-NI"
+
+
+def test_a_later_mention_does_not_move_an_event_to_another_country(tagger):
+    text = ("Sweden has dropped its investigation into a rape allegation against the activist.\n\n"
+            "Police in Quito arrested the activist after a rape allegation was filed there.")
+    first = tagger.tag(text, PUBLISHED)[0]
+    assert first.country == "SWE" and first.admin1 is None
+
+
+def test_geonames_id_is_filled_where_the_gazetteer_has_one(tagger):
+    e = _one(tagger, "Two soldiers were killed by a roadside bomb in Tarmiyah on Sunday, officials said.")
+    assert e.geonames_id == 98403
+
+
+def test_tagger_version_changes_with_the_place_data(tmp_path):
+    from taggers.engine import rules_digest
+    from taggers.gazetteer import DATA_DIR, gazetteer_files
+
+    rules = Tagger.load().version  # noqa: F841 - loads once so a broken data dir fails here, not below
+    copy = tmp_path / "data"
+    copy.mkdir()
+    for path in gazetteer_files(compiled=None):
+        (copy / path.name).write_bytes(path.read_bytes())
+    rules_dir = DATA_DIR.parent / "rules"
+    before = rules_digest(rules_dir, gazetteer_files(copy, compiled=None))
+    with (copy / "places.tsv").open("a", encoding="utf-8") as handle:
+        handle.write("Test village\tTest village\tvillage\tIRQ\tDiyala\t\t34.0\t45.0\t\t\tcurated:rough\n")
+    assert rules_digest(rules_dir, gazetteer_files(copy, compiled=None)) != before

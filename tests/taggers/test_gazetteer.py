@@ -235,3 +235,26 @@ def test_import_rejects_a_malformed_dump(tmp_path):
     dump.write_text("1\tonly three\tcolumns\n", encoding="utf-8")
     with pytest.raises(RuleError, match="19 tab-separated columns"):
         import_geonames(dump, tmp_path / "out.zip")
+
+
+@pytest.mark.parametrize("sentence", [
+    "Spokesman Victoria Jordan told reporters the talks had been productive.",
+    "Jordan Henderson captained the side in the second half.",
+    "Salaheddine Sidhoum staged a hunger strike in prison.",
+    "North and South teams met for the final.",
+])
+def test_country_and_region_names_inside_person_names_are_not_places(gazetteer, sentence):
+    assert [m.surface for m in gazetteer.find(sentence)] == []
+
+
+def test_country_names_still_found_next_to_other_words(gazetteer):
+    found = [m.surface for m in gazetteer.find("Jordan said on Monday that Egypt, Jordan and Iraq would meet "
+                                               "in the Jordan Valley; US President Joe Biden agreed.")]
+    assert found == ["Jordan", "Egypt", "Jordan", "Iraq", "Jordan Valley", "US"]
+
+
+def test_place_mentions_know_landmarks_and_their_distance(gazetteer):
+    mentions = gazetteer.find("A bomb exploded 60 km south-west of Erbil, in the Tarmiyah district.")
+    erbil, tarmiyah = mentions
+    assert erbil.reference and erbil.reference_km == 60
+    assert not tarmiyah.reference and tarmiyah.locative and tarmiyah.preposition == "the"
