@@ -106,6 +106,7 @@ class Article:
     # The publisher's calendar day of `published` (its own time zone when the page shows
     # it): relative dates in the text ("on Wednesday") count from this day, not the UTC day.
     published_local_date: date | None = None
+    content_type: str | None = None  # the page's Content-Type header, for re-extraction
 
     @property
     def url_hash(self) -> str:

@@ -725,6 +725,7 @@ def _skipped(
         country_hint=country_hint,
         skip_reason=reason,
         published_local_date=meta.published_local_date,
+        content_type=page.content_type,
     )
 
 
@@ -883,6 +884,7 @@ def extract_article(page: Page, settings: Settings, country_hint: str | None = N
         country_hint=country_hint,
         skip_reason=None,
         published_local_date=meta.published_local_date,
+        content_type=page.content_type,
     )
 
 

@@ -15,9 +15,10 @@ recomputed (fingerprints are filled in for articles stored before they existed).
 A page that now yields no text keeps its stored text and events (storage never lets a skip
 overwrite an extracted article); a page skipped before that now has text is stored and tagged.
 
-Not reproduced: the Content-Type header (not stored: a page whose only charset declaration was
-the header is decoded from its <meta> or by detection) and the URL after redirects (the
-canonical URL stands in for it). Articles whose raw HTML was dropped by the maintenance flow's
+The page's Content-Type header is stored with the article (schema v4) and handed back, so a
+page whose only charset declaration was the header decodes as before (articles stored earlier
+have none: decoded from their <meta> or by detection). Not reproduced: the URL after redirects
+(the canonical URL stands in for it). Articles whose raw HTML was dropped by the maintenance flow's
 retention are not re-extracted.
 
 The run row: ``articles_extracted`` counts articles that have text after this run,
@@ -76,13 +77,13 @@ def text_sha1(text: str) -> str:
 
 
 def is_changed(article: Article, row: dict) -> bool:
-    """Does the new extraction change what the tagger reads (text, title, date, language)?
+    """Does the new extraction change what the tagger reads (text, title, dates, language)?
     A new skip changes nothing: the stored text stays."""
     if article.skip_reason or not article.text:
         return False
     return (row["status"] != "extracted" or row["text_sha1"] != text_sha1(article.text)
-            or (row["title"], row["published"], row["language"])
-            != (article.title, article.published, article.language))
+            or (row["title"], row["published"], row.get("published_local_date"), row["language"])
+            != (article.title, article.published, article.published_local_date, article.language))
 
 
 def store_page(settings: Settings, run_id: str, articles: Sequence[Article],

@@ -124,7 +124,8 @@ def articles_for_reextract(
     what is needed to extract them again exactly as the ingest flow did.
 
     Each row: the article's ``url_hash``, ``url``, ``feed_name``, ``country_hint``, ``status``,
-    ``text_sha1``, ``title``, ``published``, ``language``, ``extractor_version``; ``html`` (raw
+    ``text_sha1``, ``title``, ``published``, ``published_local_date``, ``language``,
+    ``extractor_version``, ``content_type`` (the page's header, None before schema v4); ``html`` (raw
     bytes); ``fetched_at`` (when the page was fetched: its last successful article fetch, else
     when the article was first stored); and what the feed that brought it said about it:
     ``feed_title``, ``feed_published``, ``feed_authors`` (None/empty when unknown).

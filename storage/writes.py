@@ -104,6 +104,8 @@ _ARTICLES = pa.schema(
         ("html_codec", pa.string()),
         ("html_bytes", pa.int32()),
         ("extractor_version", pa.string()),
+        ("published_local_date", pa.date32()),
+        ("content_type", pa.string()),
     ]
 )
 _EVENT_TYPES: dict[str, pa.DataType] = {
@@ -289,6 +291,8 @@ def _article_row(article: Article) -> dict:
         "html_codec": HTML_CODEC if article.html else None,
         "html_bytes": len(article.html),
         "extractor_version": article.extractor_version,
+        "published_local_date": article.published_local_date,
+        "content_type": article.content_type,
     }
 
 

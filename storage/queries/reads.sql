@@ -43,7 +43,7 @@ SELECT count(*) FROM {table};
 -- name: articles_for_retag
 -- One page of extracted articles after a url_hash (keyset pagination: every page is its own
 -- short query, so the caller may write between pages on the same connection).
-SELECT url_hash, url, title, text, published, language, feed_name, country_hint
+SELECT url_hash, url, title, text, published, published_local_date, language, feed_name, country_hint
 FROM articles AS a
 WHERE a.status = 'extracted'
   AND a.url_hash > $after
@@ -59,7 +59,8 @@ LIMIT $page_size;
 -- One page of articles with their raw HTML, the time their page was fetched and what their feed
 -- said about them (the feed that first brought the article), after a url_hash.
 SELECT a.url_hash, a.url, a.feed_name, a.country_hint, a.status, a.text_sha1, a.title,
-       a.published, a.language, a.extractor_version, a.html_compressed, a.html_codec,
+       a.published, a.published_local_date, a.language, a.extractor_version, a.html_compressed,
+       a.html_codec, a.content_type,
        coalesce((SELECT max(f.started_at) FROM fetches AS f
                  WHERE f.kind = 'article' AND f.url_hash = a.url_hash AND f.outcome = 'ok'),
                 a.first_seen_at) AS fetched_at,

@@ -76,10 +76,11 @@ WHERE (feed_items.guid, feed_items.title, feed_items.published, feed_items.summa
 INSERT INTO articles (url_hash, url, domain, source, feed_name, title, authors, published,
                       language, site_name, country_hint, status, skip_reason, text, text_chars,
                       text_sha1, html_compressed, html_codec, html_bytes, extractor_version,
-                      run_id, first_seen_at, updated_at)
+                      published_local_date, content_type, run_id, first_seen_at, updated_at)
 SELECT url_hash, url, domain, source, feed_name, title, authors, published, language, site_name,
        country_hint, status, skip_reason, text, text_chars, text_sha1, html_compressed,
-       html_codec, html_bytes, extractor_version, $run_id, now(), now()
+       html_codec, html_bytes, extractor_version, published_local_date, content_type, $run_id,
+       now(), now()
 FROM incoming_articles
 ON CONFLICT (url_hash) DO UPDATE SET
     title = excluded.title,
@@ -97,17 +98,20 @@ ON CONFLICT (url_hash) DO UPDATE SET
     html_codec = excluded.html_codec,
     html_bytes = excluded.html_bytes,
     extractor_version = excluded.extractor_version,
+    published_local_date = excluded.published_local_date,
+    content_type = excluded.content_type,
     run_id = excluded.run_id,
     updated_at = excluded.updated_at
 WHERE (articles.status = 'skipped' OR excluded.status = 'extracted')
   AND (articles.title, articles.authors, articles.published, articles.language,
        articles.site_name, articles.country_hint, articles.status, articles.skip_reason,
        articles.text_sha1, articles.text_chars, articles.html_compressed,
-       articles.extractor_version)
+       articles.extractor_version, articles.published_local_date, articles.content_type)
     IS DISTINCT FROM (excluded.title, excluded.authors, excluded.published, excluded.language,
                       excluded.site_name, excluded.country_hint, excluded.status,
                       excluded.skip_reason, excluded.text_sha1, excluded.text_chars,
-                      excluded.html_compressed, excluded.extractor_version);
+                      excluded.html_compressed, excluded.extractor_version,
+                      excluded.published_local_date, excluded.content_type);
 
 -- name: link_exact_duplicates
 -- Articles with the same extracted text (syndicated wire copy under two URLs) point at the one

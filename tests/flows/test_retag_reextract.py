@@ -196,3 +196,29 @@ def test_the_store_stage_links_a_syndicated_copy_to_the_story_stored_first(tmp_p
         ("https://other.example/news", None, True, "run-2"),
         ("https://wire.example/story", None, True, "run-1"),
     ]
+
+
+def test_retag_reads_the_publishers_day_so_relative_dates_do_not_move(tmp_path):
+    # no Prefect here: the stage functions the ingest and retag flows call
+    from datetime import UTC, date, datetime
+
+    from core.records import Article
+    from core.settings import load_settings
+    from flows.retag import read_articles
+
+    settings = load_settings(environ={}, db_path=tmp_path / "events.duckdb")
+    # 03:00 UTC on Thursday 19 November is still Wednesday evening in New York
+    article = Article(url="https://wire.example/late", feed_name="wire", title="t", authors=(),
+                      published=datetime(2026, 11, 19, 3, 0, tzinfo=UTC), language="en",
+                      text="Gunmen killed two police officers at a checkpoint in Tikrit yesterday, officials said.",
+                      site_name=None, extractor_version="test", published_local_date=date(2026, 11, 18),
+                      content_type="text/html; charset=windows-1256")
+    ingested = stages.tag(settings, [article])[article.url_hash]
+    stages.store(settings, "run-1", [], [], [], [article], {article.url_hash: ingested})
+    stored = read_articles(settings, None, None, after="")
+    assert [(a.published_local_date, a.content_type) for a in stored] == [(date(2026, 11, 18), None)]
+    retagged = stages.tag(settings, stored)[article.url_hash]
+    assert [e.event_date for e in retagged] == [e.event_date for e in ingested] == [date(2026, 11, 17)]
+    with open_db(settings.db_path, read_only=True) as conn:
+        _, rows = reads.run_query(conn, "SELECT published_local_date, content_type FROM articles")
+    assert rows == [(date(2026, 11, 18), "text/html; charset=windows-1256")]
