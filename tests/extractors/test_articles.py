@@ -266,6 +266,9 @@ def test_url_date() -> None:
     assert url_date("https://x.com/a/20231222-story") == date(2023, 12, 22)
     assert url_date("https://x.com/a/2023/02/30/bad") is None
     assert url_date("https://x.com/article/106219404.cms") is None
+    assert url_date("https://www.politifact.com/factchecks/2023/dec/21/tiktok-posts/") == date(2023, 12, 21)
+    assert url_date("https://www.sciencedaily.com/releases/2023/12/231213112457.htm") == date(2023, 12, 13)
+    assert url_date("https://x.com/2023/12/241213.htm") is None  # the short date must repeat year and month
 
 
 # ------------------------------------------------------------------- skip reasons
