@@ -339,7 +339,10 @@ class Gazetteer:
                 self._iso2_to_iso3.setdefault(iso2, iso3)
                 if iso3 not in self.countries:
                     self.countries[iso3] = Country(iso3, iso2, name, "")
-        self.by_demonym = {fold_name(c.demonym): c for c in self.countries.values() if c.demonym}
+        self.by_demonym: dict[str, Country] = {}
+        for country in self.countries.values():  # a shared demonym is the first row's ("Congolese": DR Congo)
+            if country.demonym:
+                self.by_demonym.setdefault(fold_name(country.demonym), country)
         self._demonym_keys = {canonical_key(d) for d in self.by_demonym}
         self._common = set().union(*(t.common_words for t in self.tables)) if self.tables else set()
         self._persons = set().union(*(t.person_names for t in self.tables)) if self.tables else set()
