@@ -13,11 +13,13 @@ trafilatura's is weak on news (see docs); first source with a plausible value wi
                prefixes and suffixes. (The visible headline beats og:title: 0.89 vs 0.77
                exact match on the NAEB set.)
     published  feed item date → the page's structured data (JSON-LD ``datePublished``,
-               ``article:published_time`` and similar meta tags) → htmldate (URL, markup,
-               visible text; day precision, stored as 00:00 UTC)
+               ``article:published_time`` and similar meta tags) → a full date in the URL
+               (``url_date``: /2023/12/22/, /20231222/, /2023/dec/22/, /2023/12/231222...)
+               → htmldate (markup, visible text); a day alone is stored as 00:00 UTC
     published_local_date
                the publisher's calendar day of ``published``: a date in the URL, else the
-               UTC offset written in the page's own timestamp, else the UTC day
+               UTC offset written in the page's own timestamp (or in a <time datetime> or
+               local-time meta tag naming the same instant), else the UTC day
     authors    feed item authors → JSON-LD ``author`` (people, not organisations) →
                ``<meta name="author">`` and similar
     site_name  ``og:site_name`` → JSON-LD ``publisher.name`` → trafilatura's site name
