@@ -79,11 +79,6 @@ def _names_a_source_or_government(mention: PlaceMention, text: str) -> bool:
     return mention.preposition in {"by", "under"} or _GOVERNMENT_AFTER.match(after) is not None
 
 
-# a sentence that places its event where the previous one was
-_SAME_PLACE = re.compile(
-    r"\b(?:the same|that|this)\s+(?:district|area|town|village|city|neighbou?rhood|region|province|camp|base)\b"
-    r"|\b(?:a|the)\s+(?:neighbou?ring|nearby)\s+(?:village|town|district|area|hamlet)\b",
-    re.I)
 _SEPARATE = re.compile(r"\b(?:separate(?:ly)?|another|elsewhere|meanwhile|in a second|a second)\b", re.I)
 
 
@@ -535,8 +530,9 @@ class Tagger:
             if fallback and fallback.country == countries[0].candidates[0].country:
                 return fallback
             return countries[0].candidates[0]
-        if article.event_place is not None and _SAME_PLACE.search(sentence.text):
-            return article.event_place  # "in the same district": where the last event was placed
+        if article.event_place is not None:
+            # "in the same district", "the gunman then killed himself": where the last event was
+            return article.event_place
         return article.place_for(sentence)
 
     def _is_historical(
