@@ -55,8 +55,8 @@ def test_shingle_match_counts_shingles_with_repeats():
 
 
 def _sample(**gold) -> Sample:
-    return Sample("naeb", gold.pop("key", "k"), "https://example.com/a", b"", datetime(2024, 1, 1, tzinfo=UTC),
-                  **gold)
+    return Sample("naeb", gold.pop("key", "k"), "https://example.com/a", gold.pop("html", b""),
+                  datetime(2024, 1, 1, tzinfo=UTC), **gold)
 
 
 def _prediction(title=None, authors=(), day=None, utc_day=None) -> Prediction:
@@ -124,3 +124,18 @@ def test_a_small_run_scores_ours_next_to_trafilatura(shared_root):
     # floors of the eval harness apply to these figures
     assert check_figures(results, {"zyte": {"body": {"ours": {"f1": 0.0}}}}) == []
     assert check_figures(results, {"zyte": {"body": {"ours": {"f1": 1.1}}}}) != []
+
+
+def test_date_scores_where_the_page_writes_the_day_and_without_modified_golds():
+    gold = date(2023, 12, 22)
+    published_page = b'<meta property="article:published_time" content="2023-12-22T10:00:00Z">'
+    modified_page = (b'<script>{"datePublished": "2022-10-21T11:00:00Z", '
+                     b'"dateModified": "2023-12-22T12:51:36Z"}</script>')
+    silent_page = b"<p>No date here.</p>"
+    samples = [_sample(published=gold, html=published_page), _sample(published=gold, html=modified_page),
+               _sample(published=gold, html=silent_page)]
+    predictions = [_prediction(day=gold), _prediction(day=date(2022, 10, 21)), _prediction(day=date(2023, 1, 1))]
+    scores = date_scores(samples, predictions)
+    assert (scores["pages_carrying_day"], scores["day_where_carried"]) == (2, 0.5)
+    assert scores["publication_day_where_carried"] == 1.0  # the modified-date gold is set aside
+    assert scores["gold_is_modified_date"] == 1
