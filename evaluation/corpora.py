@@ -216,6 +216,7 @@ class PlaceJudgement:
 
 def load_place_judgements(path: Path = PLACE_JUDGEMENTS_FILE) -> list[PlaceJudgement]:
     rows = []
+    seen: set[tuple[str, str, int]] = set()
     header_seen = False
     for number, line in enumerate(_read_text(path).splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
@@ -232,6 +233,9 @@ def load_place_judgements(path: Path = PLACE_JUDGEMENTS_FILE) -> list[PlaceJudge
         set_name, key, start, country, admin1, code, location, _note = (f.strip() for f in fields)
         if not start.isdigit():
             raise ConfigError(str(path), number, f"char_start must be a number, got {start!r}")
+        if (set_name, key, int(start)) in seen:
+            raise ConfigError(str(path), number, f"duplicate judgement of {set_name}/{key} at {start}")
+        seen.add((set_name, key, int(start)))
         rows.append(PlaceJudgement(set_name, key, int(start), country or None, admin1 or None, code or None,
                                    location or None))
     return rows

@@ -618,7 +618,7 @@ def score_place_judgements(
     keyed ``"<set>/<key>"``; the event is the reported one whose sentence starts at the
     judged offset). ``admin1_accuracy`` is over events the text places in an admin1;
     ``unfounded_admin1`` counts events the reviewer could place in no admin1 but we did."""
-    admin1_total = admin1_right = country_total = country_right = unfounded = unmatched = 0
+    admin1_total = admin1_right = admin1_given_wrong = country_total = country_right = unfounded = unmatched = 0
     errors: list[dict] = []
     for judged in judgements:
         event = next(
@@ -637,6 +637,7 @@ def score_place_judgements(
             right = bool(judged.admin1_code and event.admin1_code == judged.admin1_code) or (
                 not _is_empty(event.admin1) and same_place("admin1", event.admin1, judged.admin1))
             admin1_right += right
+            admin1_given_wrong += not right and not _is_empty(event.admin1)
             if not right:
                 errors.append({"doc": f"{judged.set_name}/{judged.key}", "at": judged.char_start,
                                "gold": judged.admin1, "predicted": event.admin1, "location": event.location})
@@ -652,7 +653,8 @@ def score_place_judgements(
         "admin1_events": admin1_total,
         "admin1_accuracy": round(ratio(admin1_right, admin1_total), 4),
         "unfounded_admin1": unfounded,
-        "admin1_precision": round(ratio(admin1_right, admin1_right + (admin1_total - admin1_right) + unfounded), 4),
+        # of the judged events we gave an admin1, the share whose admin1 is right
+        "admin1_precision": round(ratio(admin1_right, admin1_right + admin1_given_wrong + unfounded), 4),
         "errors": errors,
     }
 

@@ -424,15 +424,14 @@ def _read_page_metadata(tree: HtmlElement) -> _PageMetadata:
             meta.meta_authors.extend(re.split(r"\s*[;|]\s*|\s+and\s+", content))
             break
     for number, elem in enumerate(tree.iter("time")):
-        if number >= _MAX_TIME_HINTS:
-            break
         stamp = (elem.get("datetime") or "").strip()
         if not stamp:
             continue
         if elem.get("itemprop", "").strip() == "datePublished" and not meta.time_published:
             meta.published.append(stamp)
             meta.time_published = True
-        if _HAS_OFFSET.search(stamp):  # naive ones may be another story's time, in any zone
+        # naive ones may be another story's time, in any zone; so may those far down the page
+        if number < _MAX_TIME_HINTS and _HAS_OFFSET.search(stamp):
             meta.local_hints.append(stamp)
     for value in _LOCAL_TIME_META:
         content = tags.get("name", value)
@@ -500,7 +499,8 @@ _MONTHS = {name: number for number, name in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
 # /2023/dec/21/ (PolitiFact), /2023/12/231213112457.htm (press-release sites: YYMMDD + a counter)
 _URL_DATE_MONTH_NAME = re.compile(
-    r"/((?:19|20)[0-9]{2})/(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*/([0-3]?[0-9])(?=/)", re.I)
+    r"/((?:19|20)[0-9]{2})/(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)/([0-3]?[0-9])(?=/)", re.I)
 _URL_DATE_SHORT = re.compile(r"/((?:19|20)([0-9]{2}))/(0[1-9]|1[0-2])/\2\3([0-3][0-9])[0-9]*(?=[./-]|$)")
 
 

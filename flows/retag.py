@@ -79,7 +79,8 @@ def rules_digest(rules_dir: Path) -> str:
 
 def tagger_lineage(settings: Settings) -> dict[str, str]:
     """What tagged: the tagger's version, its rules directory and their digest."""
-    return {"tagger_version": stages._tagger(settings.rules_dir, settings.historical_days).version,
+    tagger = stages._tagger(settings.rules_dir, settings.historical_days, settings.gazetteer_extra)
+    return {"tagger_version": tagger.version,
             "rules_dir": str(settings.rules_dir), "rules_digest": rules_digest(settings.rules_dir)}
 
 

@@ -61,11 +61,13 @@ _IN_PLACE = {"in", "at", "near", "inside", "outside", "around"}
 # ACLED codes "near X" to X (precision 2) when it is close; farther away X is the wrong place
 FAR_FROM_LANDMARK_KM = 50
 _SOURCE_AFTER = re.compile(r"\s+(?:radio|television|tv|newspaper|daily|news agency|state media)\b", re.I)
+# what a capital does as a government: speaks, decides; "Mosul was retaken" is still a place
 _GOVERNMENT_AFTER = re.compile(
-    r"(?:'s|’s)\s+[a-z]|\s+(?:(?:again|also|now|then|later|\w+ly)\s+)?"
-    r"(?:has|have|had|is|was|said|says|say|rejected|rejects|accused|accuses|denied|denies|"
-    r"warned|warns|demanded|demands|wants|insisted|insists|announced|agreed|refused|responded|condemned|"
-    r"blamed|urged|called|recalled|expelled|imposed)\b")
+    r"(?:'s|’s)\s+(?:move|decision|government|position|stance|policy|response|demand|demands|offer|proposal|"
+    r"approach|refusal|rejection|claims?|accusations?|support|backing|allies|envoy|ambassador)\b"
+    r"|\s+(?:(?:again|also|now|then|later|\w+ly)\s+)?"
+    r"(?:said|says|say|rejected|rejects|accused|accuses|denied|denies|warned|warns|demanded|demands|wants|"
+    r"insisted|insists|announced|agreed|refused|responded|condemned|blamed|urged|recalled|expelled|imposed)\b")
 
 
 def _names_a_source_or_government(mention: PlaceMention, text: str) -> bool:
@@ -74,8 +76,8 @@ def _names_a_source_or_government(mention: PlaceMention, text: str) -> bool:
     after = text[mention.end:mention.end + 40]
     if _SOURCE_AFTER.match(after):
         return True
-    if mention.preposition in _IN_PLACE or not any(c.kind in {"city", "town"} for c in mention.candidates):
-        return False
+    if mention.locative or mention.strong or not any(c.kind in {"city", "town"} for c in mention.candidates):
+        return False  # "in eastern Mosul", "on Aleppo": the place
     return mention.preposition in {"by", "under"} or _GOVERNMENT_AFTER.match(after) is not None
 
 
@@ -243,7 +245,7 @@ class Tagger:
         ]
         # "Omdurman radio said", "Beirut rejected", "Washington's move": a source or a government
         s_places = [p for p in s_places if not _names_a_source_or_government(p, text)]
-        place = self._resolve_place(s_places, article, sentence)
+        place, near = self._resolve_place(s_places, article, sentence)
         country = place.country if place else article.country
         dates = find_dates(s_text, published)
 
@@ -332,7 +334,7 @@ class Tagger:
             location=place.name if place and place.kind not in {"admin1", "country"} else None,
             latitude=place.latitude if place else None,
             longitude=place.longitude if place else None,
-            geo_precision=(place.precision if has_place else max(place.precision, 2)) if place else None,
+            geo_precision=(place.precision if has_place and not near else max(place.precision, 2)) if place else None,
             geonames_id=place.geonames_id if place else None,
             event_date=event_date,
             date_precision=precision,
@@ -495,8 +497,9 @@ class Tagger:
     # ------------------------------------------------------------------ places, dates
     def _resolve_place(
         self, s_places: list[PlaceMention], article: _ArticleContext, sentence: Sentence
-    ) -> Place | None:
-        if any(p.preposition in _IN_PLACE for p in s_places):
+    ) -> tuple[Place | None, bool]:
+        """Where the sentence's event happened, and whether only near that place (a landmark)."""
+        if any(p.strong for p in s_places):
             # "a missionary from Calgary was arrested in Lebanon": the origin is not the place
             s_places = [p for p in s_places if p.preposition != "from"]
         specific = [p for p in s_places if p.kind not in {"admin1", "country"}]
@@ -514,26 +517,30 @@ class Tagger:
             ]
             specific = inner or specific
             # where it happened, not the landmark it is given relative to ("north of Baghdad")
-            chosen = next((p for p in specific if p.locative and not p.reference),
-                          next((p for p in specific if not p.reference), specific[0]))
-            if chosen.reference and (chosen.reference_km or 0) > FAR_FROM_LANDMARK_KM:
+            chosen = next((p for p in specific if p.strong and not p.reference),
+                          next((p for p in specific if p.locative and not p.reference),
+                               next((p for p in specific if not p.reference), specific[0])))
+            far = chosen.reference and (chosen.reference_km or 0) > FAR_FROM_LANDMARK_KM
+            if not far:
+                place = self.gazetteer.resolve(chosen, region_names=region_names,
+                                               admin1_counts=article.admin1_counts, country=article.country)
+                return place, chosen.reference  # near a landmark: ACLED precision 2 at least
+            if not regions:
                 # "185 miles northwest of Beijing": not Beijing, and maybe not its province either
-                return self.gazetteer.country_place(chosen.candidates[0].country)
-            return self.gazetteer.resolve(chosen, region_names=region_names, admin1_counts=article.admin1_counts,
-                                          country=article.country)
+                return self.gazetteer.country_place(chosen.candidates[0].country), False
         if regions:
             return self.gazetteer.resolve(regions[0], region_names=region_names,
-                                          admin1_counts=article.admin1_counts, country=article.country)
+                                          admin1_counts=article.admin1_counts, country=article.country), False
         if any(p.kind == "country" for p in s_places):
             countries = [p for p in s_places if p.kind == "country"]
             fallback = article.place_for(sentence)
             if fallback and fallback.country == countries[0].candidates[0].country:
-                return fallback
-            return countries[0].candidates[0]
+                return fallback, False
+            return countries[0].candidates[0], False
         if article.event_place is not None:
             # "in the same district", "the gunman then killed himself": where the last event was
-            return article.event_place
-        return article.place_for(sentence)
+            return article.event_place, False
+        return article.place_for(sentence), False
 
     def _is_historical(
         self, chosen: DateMention | None, published: date | None, sentence: str, dates: list[DateMention]
@@ -613,8 +620,10 @@ class _ArticleContext:
         for mention in places:
             first = mention.candidates[0]
             countries[first.country] += 1
-            for candidate in mention.candidates:
-                if candidate.admin1:
+            # the likeliest reading, and every curated one (a feature across provinces); not each
+            # GeoNames namesake ("Genoa" in Italy, not also in Ohio and Illinois)
+            for rank, candidate in enumerate(mention.candidates):
+                if candidate.admin1 and (rank == 0 or candidate.curated):
                     admin1_counts[candidate.admin1] += 1
         for mention in places:
             if mention.kind in {"country"}:
@@ -703,14 +712,23 @@ def _merge_mentions(found: list[_Found]) -> list[Event]:
         ):
             if getattr(target, field) is None and getattr(event, field) is not None:
                 fill[field] = getattr(event, field)
-        if (target.admin1 is None and target.location is None and event.admin1 is not None
-                and target.country in (None, event.country)):
+        if _refines_place(target, event):
             # a place is filled as a whole and only within the same country: "Sweden dropped its
             # case" does not take Quito from a later sentence about the embassy
             fill.update({name: getattr(event, name) for name in _PLACE_FIELDS})
         fill["confidence"] = max(target.confidence, event.confidence)
         merged[merged.index(target)] = replace(target, **fill)
     return merged
+
+
+def _refines_place(target: Event, later: Event) -> bool:
+    """Does a later mention place the incident more precisely, inside what the first said?
+    (country → admin1 → town; "in Diyala" then "near Muqdadiya"; never across countries.)"""
+    if later.country is None or target.country not in (None, later.country):
+        return False
+    if target.admin1 is None:
+        return later.admin1 is not None or (target.country is None and later.country is not None)
+    return target.location is None and later.location is not None and later.admin1 == target.admin1
 
 
 def _same_incident(a: Event, b: Event) -> bool:

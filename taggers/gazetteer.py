@@ -151,6 +151,7 @@ class PlaceMention:
     reference: bool = False  # a landmark the place is given relative to: "north of Baghdad"
     preposition: str = ""  # the word right before, folded ("in", "from", "of"...)
     reference_km: float | None = None  # "185 miles northwest of Beijing": how far from the landmark
+    strong: bool = False  # "in", "at", "near"... before it, past "the" and direction words ("in northern Mosul")
 
     @property
     def kind(self) -> str:
@@ -523,10 +524,16 @@ class Gazetteer:
             candidates = (*self._by_suffix(span.curated, suffix), *package)[:_MAX_CANDIDATES]
             reference = _REFERENCE_BEFORE.search(folded, max(0, span.start - 40), span.start) is not None
             distance = _DISTANCE_BEFORE.search(folded, max(0, span.start - 50), span.start) if reference else None
-            before = folded[max(0, span.start - 24):span.start].split()
+            before = folded[max(0, span.start - 40):span.start].split()
+            at = next((i for i in range(len(before) - 1, max(-1, len(before) - 5), -1)
+                       if before[i] not in _DIRECTION_WORDS and not before[i].endswith(("'s", "’s"))), None)
+            head = before[at] if at is not None else ""
+            # "in northern Mosul", "the village of Nahr al-Imam"
+            strong = (head in _STRONG_LOCATIVE and head != "from") or (
+                head == "of" and at is not None and at > 0 and before[at - 1] in _OF_PLACE_NOUNS)
             mentions.append(PlaceMention(candidates, span.start, extended, text[span.start:extended], span.locative,
                                          reference, before[-1] if before else "",
-                                         _kilometres(distance) if distance else None))
+                                         _kilometres(distance) if distance else None, strong))
             last_end = extended
         return mentions
 
@@ -615,11 +622,14 @@ class Gazetteer:
     def _curated_ok(self, span: _Span, text: str) -> bool:
         if span.folded in self._not_places_folded:
             return False
-        if span.key in self.ambiguous:
-            # "in South", "the town of Hit", "South governorate"; not "North and South", "the North Area"
+        if span.key in self.ambiguous and set(span.key.split(" ")) <= self._common:
+            # a word ("South", "Hit"): "in South", "the town of Hit", "South governorate";
+            # not "North and South", "the North Area"
             return span.cue and (not span.suffix or span.suffix in _DISTRICT_SUFFIXES)
         if span.locative:
-            return True
+            return True  # "on Rafah", "eastern Sanaa", "between Tripoli and Misrata"
+        if span.key in self.ambiguous:
+            return False
         if (span.suffix == "" and any(p.kind != "country" for p in span.curated)
                 and _in_longer_name(text, span.start, span.end, "", after=True)):
             # "Salaheddine Sidhoum", "Diyala Operations Command": a name, not the place
@@ -633,11 +643,16 @@ class Gazetteer:
             return True
         if re.sub(r"\W", "", text[span.start:span.end]) not in spellings:
             return False
-        words = text[max(0, span.start - 24):span.start].split()
+        if span.key not in _GIVEN_NAME_COUNTRIES:
+            return True
+        before = text[max(0, span.start - 40):span.start]
+        words = before.split()
         previous = fold(words[-1]) if words else ""
+        if previous in self._common or _SENTENCE_START.search(before[:len(before.rstrip()) - len(words[-1])]
+                                                             if words else ""):
+            previous = ""  # "Meanwhile Jordan", "Neighbouring Chad": a word, not a first name
         # a surname ("Victoria Jordan"), or a given name before a surname ("Jordan Henderson")
-        return not _in_longer_name(text, span.start, span.end, previous,
-                                   after=span.key in _GIVEN_NAME_COUNTRIES)
+        return not _in_longer_name(text, span.start, span.end, previous)
 
     def _is_weak(self, key: str) -> bool:
         tokens = key.split(" ")
@@ -747,6 +762,11 @@ def _kilometres(match: re.Match) -> float | None:
     return value * 1.609 if match.group(2) == "miles" else value
 
 
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;][\"'”’)]*)\s*$")
+_CALENDAR_WORDS = {
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
+    "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+}
 # country names that are also common given names: "Jordan Henderson" is a person
 _GIVEN_NAME_COUNTRIES = {"jordan", "chad", "georgia"}
 # "60 km south-west of", "north of the": what follows is a landmark, not where it happened
@@ -792,7 +812,8 @@ def _in_longer_name(text: str, start: int, end: int, previous: str, after: bool 
     if not after:
         return False
     next_word = re.match(r" ([A-Z][\w-]*)", text[end:end + 30])
-    return bool(next_word) and fold(next_word.group(1)) not in _FEATURE_SUFFIXES
+    # "retook Ramadi Sunday", "in Gaza City": a date or a feature word, not a surname
+    return bool(next_word) and fold(next_word.group(1)) not in _FEATURE_SUFFIXES | _CALENDAR_WORDS
 
 
 # ---------------------------------------------------------------------------- loading

@@ -139,3 +139,10 @@ def test_date_scores_where_the_page_writes_the_day_and_without_modified_golds():
     assert (scores["pages_carrying_day"], scores["day_where_carried"]) == (2, 0.5)
     assert scores["publication_day_where_carried"] == 1.0  # the modified-date gold is set aside
     assert scores["gold_is_modified_date"] == 1
+
+
+def test_a_day_is_carried_only_as_a_whole_date():
+    from evaluation.extraction import page_carries_day
+
+    assert page_carries_day(b"<p>Posted 1 December 2023</p>", date(2023, 12, 1))
+    assert not page_carries_day(b"<p>Posted 21 December 2023</p>", date(2023, 12, 1))

@@ -644,3 +644,13 @@ def test_place_judgement_file_errors_name_file_and_line(tmp_path):
 def test_shipped_place_judgements_load():
     judged = corpora.load_place_judgements()
     assert len(judged) >= 150 and sum(1 for j in judged if j.admin1) >= 80
+
+
+def test_a_duplicate_place_judgement_is_refused(tmp_path):
+    path = tmp_path / "judged.tsv"
+    row = "zyte\tk\t0\tIRQ\tDiyala\t\t\t\n"
+    path.write_text("set\tkey\tchar_start\tcountry\tadmin1\tadmin1_code\tlocation\tnote\n" + row + row,
+                    encoding="utf-8")
+    with pytest.raises(ConfigError, match="duplicate") as error:
+        corpora.load_place_judgements(path)
+    assert error.value.line == 3

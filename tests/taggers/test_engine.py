@@ -179,3 +179,31 @@ def test_tagger_version_changes_with_the_place_data(tmp_path):
     with (copy / "places.tsv").open("a", encoding="utf-8") as handle:
         handle.write("Test village\tTest village\tvillage\tIRQ\tDiyala\t\t34.0\t45.0\t\t\tcurated:rough\n")
     assert rules_digest(rules_dir, gazetteer_files(copy, compiled=None)) != before
+
+
+@pytest.mark.parametrize(("sentence", "location", "precision"), [
+    ("Mosul was retaken by Iraqi forces after fighting that killed 20 militants.", "Mosul", 1),
+    ("Aleppo has been shelled for days, killing 12 civilians.", "Aleppo", 1),
+    ("Airstrikes on Aleppo's eastern districts killed 12 civilians.", "Aleppo", 1),
+    ("Gunmen attacked Kabul's diplomatic quarter, killing three guards.", "Kabul", 1),
+    ("Fighting in eastern Mosul has killed 20 militants.", "Mosul", 1),
+    ("A journalist from Basra, aged 35, was shot dead in northern Mosul.", "Mosul", 1),
+    ("A bomb exploded 20 km south of Kirkuk, killing two soldiers.", "Kirkuk", 2),
+    ("Gunmen stormed Kidal Monday, killing four soldiers.", "Kidal", 1),
+    ("Militants stormed the village of Nahr al-Imam near Muqdadiya, killing four villagers.", "Nahr al-Imam", 1),
+])
+def test_the_place_where_it_happened_in_ordinary_sentences(tagger, sentence, location, precision):
+    e = tagger.tag(sentence, PUBLISHED, snippet=True)[0]
+    assert (e.location, e.geo_precision) == (location, precision)
+
+
+def test_a_far_landmark_gives_way_to_a_region_the_sentence_names(tagger):
+    e = tagger.tag("Gunmen killed 12 people in Diyala province, 60 km north of Baghdad.", PUBLISHED, snippet=True)[0]
+    assert (e.location, e.admin1, e.geo_precision) == (None, "Diyala", 3)
+
+
+def test_a_later_mention_refines_a_region_to_a_town_inside_it(tagger):
+    text = ("Gunmen killed four villagers in Diyala province on Friday, officials said.\n\n"
+            "The attackers killed the villagers near Muqdadiya before fleeing, a police officer said.")
+    first = tagger.tag(text, PUBLISHED)[0]
+    assert (first.location, first.admin1) == ("Muqdadiya", "Diyala")

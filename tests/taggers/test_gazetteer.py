@@ -258,3 +258,16 @@ def test_place_mentions_know_landmarks_and_their_distance(gazetteer):
     erbil, tarmiyah = mentions
     assert erbil.reference and erbil.reference_km == 60
     assert not tarmiyah.reference and tarmiyah.locative and tarmiyah.preposition == "the"
+
+
+@pytest.mark.parametrize(("sentence", "found"), [
+    ("Israeli air strikes on Rafah killed 12.", ["Rafah"]),
+    ("Airstrikes hit southern Sanaa.", ["Sanaa"]),
+    ("Clashes broke out between Tripoli and Misrata.", ["Tripoli", "Misrata"]),
+    ("Iraqi forces retook Ramadi Sunday.", ["Ramadi"]),
+    ("Meanwhile US forces struck.", ["US"]),
+    ("Neighbouring Chad has closed its border.", ["Chad"]),
+    ("Both Jordan and Egypt agreed.", ["Jordan", "Egypt"]),
+])
+def test_places_next_to_capitalised_words_and_direction_words_are_kept(gazetteer, sentence, found):
+    assert [m.surface for m in gazetteer.find(sentence)] == found
