@@ -586,8 +586,6 @@ class Gazetteer:
         words = before.split()
         previous = words[-1] if words else ""
         locative = previous in _LOCATIVE or previous.endswith(("ern", "-eastern", "-western"))
-        if len(words) > 1 and words[-2] in _STRONG_LOCATIVE and (previous == "the" or previous.endswith("'s")):
-            locative = True  # "in the Tarmiyah district", "near Turkey's Zilkan base"
         curated = self._curated.get(key, ())
         glued = False
         package: list[_Candidate] = []
@@ -626,6 +624,10 @@ class Gazetteer:
             # a word ("South", "Hit"): "in South", "the town of Hit", "South governorate";
             # not "North and South", "the North Area"
             return span.cue and (not span.suffix or span.suffix in _DISTRICT_SUFFIXES)
+        respelled = _loose(span.folded) not in self._curated_spellings and (
+            len(span.key.replace(" ", "")) < 6 or set(span.key.split(" ")) <= self._word_like)
+        if respelled:
+            return span.strong  # "Look" for Luuq, "Gare" for Gara: only right after "in", "near"...
         if span.locative:
             return True  # "on Rafah", "eastern Sanaa", "between Tripoli and Misrata"
         if span.key in self.ambiguous:
@@ -635,9 +637,6 @@ class Gazetteer:
             # "Salaheddine Sidhoum", "Diyala Operations Command": a name, not the place
             # (countries have their own rule below: "US President" is the United States)
             return False
-        if _loose(span.folded) not in self._curated_spellings and (
-                len(span.key.replace(" ", "")) < 6 or set(span.key.split(" ")) <= self._word_like):
-            return False  # a respelling ("Look" for Luuq) of a short name or of a word needs a preposition
         spellings = self._case_exact.get(span.key)
         if spellings is None:
             return True

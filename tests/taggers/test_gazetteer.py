@@ -257,7 +257,7 @@ def test_place_mentions_know_landmarks_and_their_distance(gazetteer):
     mentions = gazetteer.find("A bomb exploded 60 km south-west of Erbil, in the Tarmiyah district.")
     erbil, tarmiyah = mentions
     assert erbil.reference and erbil.reference_km == 60
-    assert not tarmiyah.reference and tarmiyah.locative and tarmiyah.preposition == "the"
+    assert not tarmiyah.reference and tarmiyah.strong and tarmiyah.preposition == "the"
 
 
 @pytest.mark.parametrize(("sentence", "found"), [
@@ -271,3 +271,9 @@ def test_place_mentions_know_landmarks_and_their_distance(gazetteer):
 ])
 def test_places_next_to_capitalised_words_and_direction_words_are_kept(gazetteer, sentence, found):
     assert [m.surface for m in gazetteer.find(sentence)] == found
+
+
+def test_a_foreign_word_spelled_like_a_listed_variant_needs_a_preposition(gazetteer):
+    assert [m.surface for m in gazetteer.find("Protesters tried to enter the venue near the Gare de Lyon.")] \
+        == ["Lyon"]
+    assert [m.surface for m in gazetteer.find("Fighting near Gara killed two.")] == ["Gara"]
