@@ -58,6 +58,7 @@ from functools import cache
 from multiprocessing.connection import Connection, wait
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import trafilatura
 from htmldate import find_date
@@ -558,7 +559,40 @@ def _local_day(published: datetime, structured: Sequence[datetime], page_url: st
                 return moment.date()
         elif offset != timedelta(0):
             return _as_utc(published).astimezone(moment.tzinfo).date()
+    zone = _site_zone(page_url)
+    if zone is not None and _as_utc(published).time() != datetime.min.time():  # a time of day, not a bare day
+        return _as_utc(published).astimezone(zone).date()
     return utc_day
+
+
+# A national site's country-code domain, when nothing in the page gives its UTC offset: the
+# time zone of the capital (one zone per country; the big multi-zone ones by where their press is).
+_TLD_ZONES = {
+    "ae": "Asia/Dubai", "af": "Asia/Kabul", "at": "Europe/Vienna", "au": "Australia/Sydney",
+    "bd": "Asia/Dhaka", "be": "Europe/Brussels", "br": "America/Sao_Paulo", "ca": "America/Toronto",
+    "ch": "Europe/Zurich", "cn": "Asia/Shanghai", "cz": "Europe/Prague", "de": "Europe/Berlin",
+    "dk": "Europe/Copenhagen", "eg": "Africa/Cairo", "es": "Europe/Madrid", "et": "Africa/Addis_Ababa",
+    "fi": "Europe/Helsinki", "fr": "Europe/Paris", "gr": "Europe/Athens", "hk": "Asia/Hong_Kong",
+    "id": "Asia/Jakarta", "ie": "Europe/Dublin", "il": "Asia/Jerusalem", "in": "Asia/Kolkata",
+    "iq": "Asia/Baghdad", "ir": "Asia/Tehran", "it": "Europe/Rome", "jo": "Asia/Amman", "jp": "Asia/Tokyo",
+    "ke": "Africa/Nairobi", "kr": "Asia/Seoul", "lb": "Asia/Beirut", "ly": "Africa/Tripoli",
+    "ma": "Africa/Casablanca", "mx": "America/Mexico_City", "my": "Asia/Kuala_Lumpur", "ng": "Africa/Lagos",
+    "nl": "Europe/Amsterdam", "no": "Europe/Oslo", "nz": "Pacific/Auckland", "ph": "Asia/Manila",
+    "pk": "Asia/Karachi", "pl": "Europe/Warsaw", "ps": "Asia/Gaza", "pt": "Europe/Lisbon", "qa": "Asia/Qatar",
+    "ro": "Europe/Bucharest", "ru": "Europe/Moscow", "sa": "Asia/Riyadh", "sd": "Africa/Khartoum",
+    "se": "Europe/Stockholm", "sg": "Asia/Singapore", "so": "Africa/Mogadishu", "sy": "Asia/Damascus",
+    "th": "Asia/Bangkok", "tr": "Europe/Istanbul", "tw": "Asia/Taipei", "ua": "Europe/Kyiv",
+    "uk": "Europe/London", "vn": "Asia/Ho_Chi_Minh", "ye": "Asia/Aden", "za": "Africa/Johannesburg",
+}
+
+
+def _site_zone(page_url: str | None) -> ZoneInfo | None:
+    host = (urlsplit(page_url).hostname or "") if page_url else ""
+    name = _TLD_ZONES.get(host.rsplit(".", 1)[-1])
+    try:
+        return ZoneInfo(name) if name else None
+    except (ZoneInfoNotFoundError, ValueError):  # no tz database: the UTC day stands
+        return None
 
 
 # ---------------------------------------------------------------------- titles

@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 
 import feedparser
@@ -103,15 +104,30 @@ def _text_field(entry: Mapping, name: str) -> str | None:
 
 
 def _published(entry: Mapping) -> datetime | None:
-    # feedparser already converted these to UTC; without a date we say so (never "now").
-    for name in ("published_parsed", "updated_parsed"):
-        parsed = entry.get(name)
+    # feedparser converts these to UTC; without a date we say so (never "now").
+    for name in ("published", "updated"):
+        parsed = entry.get(f"{name}_parsed")
         if parsed:
             try:
-                return datetime(*parsed[:6], tzinfo=UTC)
+                moment = datetime(*parsed[:6], tzinfo=UTC)
             except (TypeError, ValueError, OverflowError):
                 continue
+            return _with_feed_offset(moment, entry.get(name))
     return None
+
+
+def _with_feed_offset(moment: datetime, raw: object) -> datetime:
+    """The same instant in the offset the feed wrote ("Wed, 22 Nov 2023 23:30:00 +0300"):
+    the publisher's calendar day, which relative dates in the story count from, needs it."""
+    text = str(raw or "").strip()
+    for parse in (parsedate_to_datetime, datetime.fromisoformat):
+        try:
+            written = parse(text.replace("Z", "+00:00") if parse is datetime.fromisoformat else text)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            continue
+        if written.tzinfo is not None and written == moment:
+            return written
+    return moment
 
 
 def _authors(entry: Mapping) -> tuple[str, ...]:

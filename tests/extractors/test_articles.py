@@ -473,3 +473,15 @@ def test_local_day_from_the_offset_of_the_pages_own_time(settings, time_element,
     article = extract_article(make_page(_dated_page(head, time_element)), settings)
     assert article.published == datetime(2024, 5, 23, 3, 22, 7, tzinfo=UTC)
     assert article.published_local_date == local_day
+
+
+@pytest.mark.parametrize(("url", "local_day"), [
+    ("https://www.gazzetta.example.it/news/story", date(2024, 5, 23)),  # 23:15 UTC is 01:15 in Rome
+    ("https://www.news.example.ca/story", date(2024, 5, 22)),  # 19:15 in Toronto
+    ("https://www.news.example.com/story", date(2024, 5, 22)),  # a .com says nothing: the UTC day
+])
+def test_a_national_domain_gives_the_publishers_day_when_the_page_gives_no_offset(settings, url, local_day):
+    head = ('<script type="application/ld+json">'
+            '{"@type": "NewsArticle", "datePublished": "2024-05-22T23:15:00Z"}</script>')
+    article = extract_article(make_page(_dated_page(head), url=url), settings)
+    assert article.published_local_date == local_day

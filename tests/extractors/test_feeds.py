@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -298,7 +298,8 @@ def test_real_world_feeds_yield_items(corpora, collection):
         if not items and path.name not in NOT_EXPECTED_TO_YIELD:
             empty.append(path.name)
         assert all(item.url.startswith(("http://", "https://")) for item in items)
-        assert all(item.published is None or item.published.tzinfo is UTC for item in items)
+        # aware, in the offset the feed wrote (the publisher's day needs it)
+        assert all(item.published is None or item.published.utcoffset() is not None for item in items)
     assert empty == []
 
 
@@ -519,3 +520,15 @@ def test_feed_items_pointing_at_private_addresses_are_refused(make_settings):
 
     results = asyncio.run(go())
     assert [r.reason for r in results] == ["blocked_private_address"] * 3
+
+
+def test_feed_dates_keep_the_offset_the_feed_wrote():
+    feed = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><link>https://x.example/</link>
+    <item><title>Late</title><link>https://x.example/a</link><pubDate>Mon, 29 Jun 2020 00:16:15 +0300</pubDate></item>
+    <item><title>GMT</title><link>https://x.example/b</link><pubDate>Mon, 29 Jun 2020 00:16:15 GMT</pubDate></item>
+    </channel></rss>"""
+    items, _ = parse_feed(feed, {"content-type": "application/rss+xml"}, SOURCE, "https://x.example/feed.xml")
+    late, gmt = items
+    assert late.published == datetime(2020, 6, 28, 21, 16, 15, tzinfo=UTC)  # the same instant
+    assert late.published.utcoffset() == timedelta(hours=3) and late.published.date() == date(2020, 6, 29)
+    assert gmt.published.utcoffset() == timedelta(0)
