@@ -62,7 +62,7 @@ from core.errors import ConfigError
 from core.records import Article, FeedItem, FetchRecord, Page
 from core.settings import load_settings
 from evaluation.corpora import DEFAULT_SHARED_ROOT
-from extractors.articles import EXTRACTOR_VERSION, extract_articles
+from extractors.articles import EXTRACTOR_VERSION, extract_articles, site_zone
 
 log = logging.getLogger(__name__)
 
@@ -425,8 +425,9 @@ def _extract_plain(samples: Sequence[Sample], tick: Callable[[int], None], error
     return predictions
 
 
-def _feed_time(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+def _feed_time(day: date, url: str) -> datetime:
+    """Noon of the gold day, in the offset a national site's feed would write (UTC otherwise)."""
+    return datetime(day.year, day.month, day.day, 12, tzinfo=site_zone(url) or UTC)
 
 
 def run_extraction_eval(
@@ -491,7 +492,7 @@ def run_extraction_eval(
             figures["date"] = {"ours": date_scores(samples, ours), "trafilatura": date_scores(samples, plain)}
             if feed_dates:
                 dated = [s for s in samples if s.published]
-                fed = _extract_ours([as_page(s, _feed_time(s.published)) for s in dated if s.published],
+                fed = _extract_ours([as_page(s, _feed_time(s.published, s.url)) for s in dated if s.published],
                                     workers, tick)
                 tick(len(samples) - len(dated))
                 figures["date"]["ours_with_feed_date"] = date_scores(dated, fed)

@@ -559,7 +559,7 @@ def _local_day(published: datetime, structured: Sequence[datetime], page_url: st
                 return moment.date()
         elif offset != timedelta(0):
             return _as_utc(published).astimezone(moment.tzinfo).date()
-    zone = _site_zone(page_url)
+    zone = site_zone(page_url)
     if zone is not None and _as_utc(published).time() != datetime.min.time():  # a time of day, not a bare day
         return _as_utc(published).astimezone(zone).date()
     return utc_day
@@ -586,7 +586,8 @@ _TLD_ZONES = {
 }
 
 
-def _site_zone(page_url: str | None) -> ZoneInfo | None:
+def site_zone(page_url: str | None) -> ZoneInfo | None:
+    """The time zone of a national site's country-code domain, if we know one."""
     host = (urlsplit(page_url).hostname or "") if page_url else ""
     name = _TLD_ZONES.get(host.rsplit(".", 1)[-1])
     try:
