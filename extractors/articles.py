@@ -18,8 +18,10 @@ trafilatura's is weak on news (see docs); first source with a plausible value wi
                → htmldate (markup, visible text); a day alone is stored as 00:00 UTC
     published_local_date
                the publisher's calendar day of ``published``: a date in the URL, else the
-               UTC offset written in the page's own timestamp (or in a <time datetime> or
-               local-time meta tag naming the same instant), else the UTC day
+               UTC offset written in the timestamp itself (a feed's "+0300" is kept), in the
+               page's own timestamps (a <time datetime> or local-time meta tag naming the
+               same instant), else the time zone of a national site's country-code domain,
+               else the UTC day
     authors    feed item authors → JSON-LD ``author`` (people, not organisations) →
                ``<meta name="author">`` and similar
     site_name  ``og:site_name`` → JSON-LD ``publisher.name`` → trafilatura's site name
@@ -545,7 +547,8 @@ def _local_day(published: datetime, structured: Sequence[datetime], page_url: st
     Wednesday") count from this day, which differs from the UTC day for stories published
     near midnight. Evidence, strongest first: a date in the URL one day or less from the
     UTC day; the UTC offset of the page's own timestamp (a non-zero offset, or none at
-    all: a naive timestamp is local time); the UTC day."""
+    all: a naive timestamp is local time); the zone of the site's country-code domain; the
+    UTC day."""
     utc_day = _as_utc(published).date()
     in_url = url_date(page_url)
     if in_url is not None and abs((in_url - utc_day).days) <= 1:
