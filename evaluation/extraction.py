@@ -53,6 +53,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -329,7 +330,10 @@ def day_spellings(day: date) -> tuple[str, ...]:
 def page_carries_day(html: bytes, day: date) -> bool:
     """Does the page write the gold day anywhere? Where it does not, the gold came from
     outside the page (an archive, an annotator) and no extractor can find it there."""
-    markup = html.decode("utf-8", "replace")
+    return _carries(html.decode("utf-8", "replace"), day)
+
+
+def _carries(markup: str, day: date) -> bool:
     # digits on neither side: "1 December 2023" is not inside "21 December 2023"
     return any(re.search(rf"(?<!\d){re.escape(spelling)}(?!\d)", markup) for spelling in day_spellings(day))
 
@@ -341,24 +345,18 @@ _MODIFIED = re.compile(
     re.I)
 
 
-def modified_days(html: bytes) -> set[date]:
-    """Days the page gives as its last modification (JSON-LD dateModified, article:modified_time)."""
-    return _days(_MODIFIED, html)
+@lru_cache(maxsize=1024)  # date_scores runs three times over the same pages (ours, trafilatura, fed)
+def _gold_day_facts(sample: Sample) -> tuple[bool, bool]:
+    """(the page writes the gold day, the gold day is the page's modification and not its
+    publication day), from one decoding of the page."""
+    markup = sample.html.decode("utf-8", "replace")
+    is_update = sample.published in _days(_MODIFIED, markup) and sample.published not in _days(_PUBLISHED, markup)
+    return _carries(markup, sample.published), is_update
 
 
-def published_days(html: bytes) -> set[date]:
-    """Days the page gives as its publication (JSON-LD datePublished, article:published_time)."""
-    return _days(_PUBLISHED, html)
-
-
-def gold_is_update(sample: Sample) -> bool:
-    """The gold day is the page's modification day and not its publication day."""
-    return sample.published in modified_days(sample.html) and sample.published not in published_days(sample.html)
-
-
-def _days(pattern: re.Pattern, html: bytes) -> set[date]:
+def _days(pattern: re.Pattern, markup: str) -> set[date]:
     days = set()
-    for match in pattern.finditer(html.decode("utf-8", "replace")):
+    for match in pattern.finditer(markup):
         try:
             days.add(date.fromisoformat(match.group(1)))
         except ValueError:
@@ -369,12 +367,11 @@ def _days(pattern: re.Pattern, html: bytes) -> set[date]:
 def date_scores(samples: Sequence[Sample], predictions: Sequence[Prediction]) -> dict:
     pairs = [(s, p) for s, p in zip(samples, predictions, strict=True) if s.published]
     right = [p.day == s.published for s, p in pairs]
-    carried_pairs = [(s, ok) for (s, _), ok in zip(pairs, right, strict=True)
-                     if page_carries_day(s.html, s.published)]
-    carried = [ok for _, ok in carried_pairs]
+    facts = [_gold_day_facts(s) for s, _ in pairs]  # (carries the day, gold is an update)
+    carried = [ok for ok, (carries, _) in zip(right, facts, strict=True) if carries]
     # the same, with the pages whose gold day is the page's own *modified* date set aside (a
     # miss there is the gold's choice of date, not the extractor's): publication-day accuracy
-    publication = [ok for s, ok in carried_pairs if not gold_is_update(s)]
+    publication = [ok for ok, (carries, update) in zip(right, facts, strict=True) if carries and not update]
     return {
         "day": _ratio(sum(right), len(pairs)),
         # the issue's "where the page carries them": pages that write the gold day somewhere
@@ -390,8 +387,7 @@ def date_scores(samples: Sequence[Sample], predictions: Sequence[Prediction]) ->
                                    and (p.day.month, p.day.day) == (s.published.month, s.published.day)),
         # a miss whose gold day is the page's own *modified* date: the gold took the update, we
         # (on purpose: events are dated from the first publication) the publication
-        "gold_is_modified_date": sum(1 for (s, p), ok in zip(pairs, right, strict=True)
-                                     if not ok and gold_is_update(s)),
+        "gold_is_modified_date": sum(1 for ok, (_, update) in zip(right, facts, strict=True) if not ok and update),
         "pages": len(pairs),
         "misses": _examples({"key": s.key, "gold": s.published.isoformat(),
                              "predicted": p.day.isoformat() if p.day else None}

@@ -64,10 +64,7 @@ def normalize_name(value: str) -> str:
 
 
 def _names(value: object) -> set[str]:
-    if value is None:
-        return set()
-    values = value if isinstance(value, list | tuple) else [value]
-    return {normalize_name(str(item)) for item in values if item is not None}
+    return {normalize_name(name) for name in _names_raw(value)}
 
 
 def _is_empty(value: object) -> bool:

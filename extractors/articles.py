@@ -55,7 +55,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from functools import cache
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -72,6 +71,7 @@ from trafilatura.utils import decode_file, is_dubious_html, repair_faulty_html
 from core.errors import TerminalError
 from core.records import Article, Page
 from core.settings import Settings
+from extractors.timestamps import parse_timestamp
 
 logger = logging.getLogger(__name__)
 
@@ -454,27 +454,6 @@ def _read_page_metadata(tree: HtmlElement) -> _PageMetadata:
 # ---------------------------------------------------------------------- dates
 
 
-def parse_timestamp(value: str | None) -> datetime | None:
-    """An ISO 8601 or RFC 2822 timestamp as written: aware if it has an offset, else naive."""
-    if not value:
-        return None
-    text = value.strip()
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        pass
-    # "2024-03-05T10:00:00 +0300"
-    compact = re.sub(r"\s+(?=[+-]\d{2}:?\d{2}$)", "", text)
-    try:
-        return datetime.fromisoformat(compact)
-    except ValueError:
-        pass
-    try:
-        return parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-
-
 def _as_utc(moment: datetime) -> datetime:
     # Naive timestamps are read as UTC: the least wrong guess for an instant.
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
@@ -762,7 +741,10 @@ def _feed_metadata(page: Page) -> _Metadata:
 def _skipped(
     page: Page, reason: str, country_hint: str | None, meta: _Metadata | None = None
 ) -> Article:
-    meta = meta or _feed_metadata(page)
+    return _article(page, meta or _feed_metadata(page), "", country_hint, reason)
+
+
+def _article(page: Page, meta: _Metadata, text: str, country_hint: str | None, skip_reason: str | None) -> Article:
     return Article(
         url=page.item.url,
         feed_name=page.item.feed_name,
@@ -770,12 +752,12 @@ def _skipped(
         authors=meta.authors,
         published=meta.published,
         language=meta.language,
-        text="",
+        text=text,
         site_name=meta.site_name,
         extractor_version=EXTRACTOR_VERSION,
         html=page.body,
         country_hint=country_hint,
-        skip_reason=reason,
+        skip_reason=skip_reason,
         published_local_date=meta.published_local_date,
         content_type=page.content_type,
     )
@@ -925,22 +907,7 @@ def extract_article(page: Page, settings: Settings, country_hint: str | None = N
         return _skipped(page, SKIP_EMPTY, country_hint, meta)
     if len(text) < settings.min_text_chars:
         return _skipped(page, SKIP_TOO_SHORT, country_hint, meta)
-    return Article(
-        url=page.item.url,
-        feed_name=page.item.feed_name,
-        title=meta.title,
-        authors=meta.authors,
-        published=meta.published,
-        language=meta.language,
-        text=text,
-        site_name=meta.site_name,
-        extractor_version=EXTRACTOR_VERSION,
-        html=page.body,
-        country_hint=country_hint,
-        skip_reason=None,
-        published_local_date=meta.published_local_date,
-        content_type=page.content_type,
-    )
+    return _article(page, meta, text, country_hint, None)
 
 
 # ------------------------------------------------------------------ time limits

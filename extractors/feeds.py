@@ -19,13 +19,13 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 
 import feedparser
 
 from core.records import FeedItem, FeedPoll, FeedSource, FeedState, FetchRecord, Page
 from extractors.http import PoliteClient
+from extractors.timestamps import parse_timestamp
 from extractors.urls import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -119,15 +119,8 @@ def _published(entry: Mapping) -> datetime | None:
 def _with_feed_offset(moment: datetime, raw: object) -> datetime:
     """The same instant in the offset the feed wrote ("Wed, 22 Nov 2023 23:30:00 +0300"):
     the publisher's calendar day, which relative dates in the story count from, needs it."""
-    text = str(raw or "").strip()
-    for parse in (parsedate_to_datetime, datetime.fromisoformat):
-        try:
-            written = parse(text.replace("Z", "+00:00") if parse is datetime.fromisoformat else text)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            continue
-        if written.tzinfo is not None and written == moment:
-            return written
-    return moment
+    written = parse_timestamp(str(raw or ""))
+    return written if written is not None and written.tzinfo is not None and written == moment else moment
 
 
 def _authors(entry: Mapping) -> tuple[str, ...]:

@@ -6,8 +6,8 @@
 For when the rules change (or the tagger does): each article's events become exactly what
 the current rules find. New events are added, vanished ones removed, unchanged ones left
 untouched (same ``run_id`` and ``stored_at``), so a second run changes nothing. Events carry
-the tagger's ``tagger_version``; the run row records it with a digest of the rule files
-(``rules_digest``), since a rule edit does not change the version string.
+the tagger's ``tagger_version`` (engine version + a short digest of the rules and place data);
+the run row records it with the full digest (``rules_digest``).
 
 One read, one tag and one store task per page of ``PAGE_SIZE`` articles (never one per
 article); the database is open only while a read or store task runs, so an ingest due
@@ -20,13 +20,11 @@ they now have.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from itertools import islice
-from pathlib import Path
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
@@ -69,19 +67,11 @@ def store_events(settings: Settings, run_id: str, events: dict[str, list[Event]]
         return writes.replace_events(conn, run_id, events)
 
 
-def rules_digest(rules_dir: Path) -> str:
-    """sha256 over the rule pack files (names and bytes): changes with any rule edit."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in Path(rules_dir).rglob("*") if p.is_file()):
-        digest.update(path.relative_to(rules_dir).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
 def tagger_lineage(settings: Settings) -> dict[str, str]:
-    """What tagged: the tagger's version, its rules directory and their digest."""
+    """What tagged: the tagger's version, its rules directory and the digest of its rules and
+    place data (``taggers.engine.rules_digest``)."""
     tagger = stages._tagger(settings.rules_dir, settings.historical_days, settings.gazetteer_extra)
-    return {"tagger_version": tagger.version,
-            "rules_dir": str(settings.rules_dir), "rules_digest": rules_digest(settings.rules_dir)}
+    return {"tagger_version": tagger.version, "rules_dir": str(settings.rules_dir), "rules_digest": tagger.digest}
 
 
 def parse_since(since: str | date | None) -> date | None:

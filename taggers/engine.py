@@ -53,11 +53,11 @@ class _Found:
     weak: bool  # no date, count or place of its own: likely a follow-up mention
     separate: bool  # the sentence says it is another incident ("in a separate attack")
     outcome_only: bool = False  # only a result word fired ("No one was killed."): joins the latest incident
+    own_place: Place | None = None  # the place its own sentence names, for the sentences after it
 
 
 # "the attack", "Saturday's bombing": a reference to an incident already told
 _ANAPHOR = re.compile(r"(?:\b(?:the|this|that|these|those)|'s|’s)\s+(?:\w+\s+)?$", re.I)
-_IN_PLACE = {"in", "at", "near", "inside", "outside", "around"}
 # ACLED codes "near X" to X (precision 2) when it is close; farther away X is the wrong place
 FAR_FROM_LANDMARK_KM = 50
 _SOURCE_AFTER = re.compile(r"\s+(?:radio|television|tv|newspaper|daily|news agency|state media)\b", re.I)
@@ -104,6 +104,7 @@ class Tagger:
         gazetteer: Gazetteer,
         historical_days: int = 30,
         version: str = TAGGER_VERSION,
+        digest: str = "",
     ) -> None:
         self.taxonomy = taxonomy
         self.triggers = triggers
@@ -113,6 +114,7 @@ class Tagger:
         self.gazetteer = gazetteer
         self.historical_days = historical_days
         self.version = version
+        self.digest = digest  # full rules_digest of what this tagger was loaded from ("" if built by hand)
 
     @classmethod
     def load(cls, settings: Settings | None = None, rules_dir: Path | None = None) -> Tagger:
@@ -120,6 +122,7 @@ class Tagger:
         rules_dir = rules_dir or settings.rules_dir
         taxonomy = load_taxonomy(rules_dir / "taxonomy.toml")
         extra = [Path(p) for p in settings.gazetteer_extra.split(os.pathsep) if p]
+        digest = rules_digest(rules_dir, gazetteer_files(extra=extra))
         return cls(
             taxonomy=taxonomy,
             triggers=load_triggers(rules_dir / "triggers.toml", set(taxonomy.sub_events)),
@@ -127,7 +130,8 @@ class Tagger:
             actors=load_actors(rules_dir),
             gazetteer=load_gazetteer(extra=extra),
             historical_days=settings.historical_days,
-            version=f"{TAGGER_VERSION}+{rules_digest(rules_dir, gazetteer_files(extra=extra))}",
+            version=f"{TAGGER_VERSION}+{digest[:10]}",
+            digest=digest,
         )
 
     # ------------------------------------------------------------------ public API
@@ -160,6 +164,8 @@ class Tagger:
             found = self._tag_sentence(sentence, text, folded, published, places, actors, article, doc_id, snippet)
             if found is not None and (snippet or found.event.confidence >= min_confidence):
                 events.append(found)
+                if found.own_place is not None:
+                    article.event_place = found.own_place  # only events we keep place the next sentences
         return [f.event for f in events] if snippet else _merge_mentions(events)
 
     def _apply_claim(self, sentence: Sentence, actors: list[ActorMention], events: list[_Found]) -> bool:
@@ -353,9 +359,9 @@ class Tagger:
             tagger_version=self.version,
         )
         weak = anaphoric or not (has_date or has_place)
-        if has_place and place is not None and not historical:
-            article.event_place = place
-        return _Found(event, weak=weak, separate=bool(_SEPARATE.search(s_text)), outcome_only=cand.rule.outcome)
+        own_place = place if has_place and not historical else None
+        return _Found(event, weak=weak, separate=bool(_SEPARATE.search(s_text)), outcome_only=cand.rule.outcome,
+                      own_place=own_place)
 
     # ------------------------------------------------------------------ actors
     def _sentence_actors(self, sentence: Sentence, actors: list[ActorMention]) -> list[ActorMention]:
@@ -580,7 +586,7 @@ def rules_digest(rules_dir: Path, data_files: Iterable[Path] = ()) -> str:
     rule_files = sorted(p for p in rules_dir.iterdir() if p.suffix in {".toml", ".csv"})
     for path in [*rule_files, *data_files]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:10]
+    return digest.hexdigest()
 
 
 def _nearest(dates: list[DateMention], position: int) -> DateMention | None:

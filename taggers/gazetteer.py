@@ -644,11 +644,12 @@ class Gazetteer:
             return False
         if span.key not in _GIVEN_NAME_COUNTRIES:
             return True
-        before = text[max(0, span.start - 40):span.start]
-        words = before.split()
-        previous = fold(words[-1]) if words else ""
-        if previous in self._common or _SENTENCE_START.search(before[:len(before.rstrip()) - len(words[-1])]
-                                                             if words else ""):
+        low = max(0, span.start - 60)
+        head = text[low:span.start].rstrip()
+        cut = head.rfind(" ") + 1  # where the word before the name starts
+        previous, ahead = fold(head[cut:]), head[:cut]
+        first_word = (low == 0 and not ahead.strip()) or _SENTENCE_END.search(ahead) is not None
+        if previous in self._common or first_word:
             previous = ""  # "Meanwhile Jordan", "Neighbouring Chad": a word, not a first name
         # a surname ("Victoria Jordan"), or a given name before a surname ("Jordan Henderson")
         return not _in_longer_name(text, span.start, span.end, previous)
@@ -761,7 +762,7 @@ def _kilometres(match: re.Match) -> float | None:
     return value * 1.609 if match.group(2) == "miles" else value
 
 
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;][\"'”’)]*)\s*$")
+_SENTENCE_END = re.compile(r"[.!?:;][\"'”’)]*\s*$")  # what stands before a sentence's first word
 _CALENDAR_WORDS = {
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
     "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",

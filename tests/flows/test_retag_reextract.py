@@ -216,7 +216,7 @@ def test_retag_reads_the_publishers_day_so_relative_dates_do_not_move(tmp_path):
     ingested = stages.tag(settings, [article])[article.url_hash]
     stages.store(settings, "run-1", [], [], [], [article], {article.url_hash: ingested})
     stored = read_articles(settings, None, None, after="")
-    assert [(a.published_local_date, a.content_type) for a in stored] == [(date(2026, 11, 18), None)]
+    assert [a.published_local_date for a in stored] == [date(2026, 11, 18)]
     retagged = stages.tag(settings, stored)[article.url_hash]
     assert [e.event_date for e in retagged] == [e.event_date for e in ingested] == [date(2026, 11, 17)]
     with open_db(settings.db_path, read_only=True) as conn:

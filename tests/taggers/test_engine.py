@@ -165,11 +165,14 @@ def test_geonames_id_is_filled_where_the_gazetteer_has_one(tagger):
     assert e.geonames_id == 98403
 
 
-def test_tagger_version_changes_with_the_place_data(tmp_path):
+def test_tagger_version_changes_with_the_place_data(tagger, tmp_path):
     from taggers.engine import rules_digest
     from taggers.gazetteer import DATA_DIR, gazetteer_files
 
-    rules = Tagger.load().version  # noqa: F841 - loads once so a broken data dir fails here, not below
+    # the loaded tagger's version is the digest of its rules and of the place data it read
+    assert tagger.digest == rules_digest(DATA_DIR.parent / "rules", gazetteer_files())
+    assert tagger.version.endswith("+" + tagger.digest[:10])
+
     copy = tmp_path / "data"
     copy.mkdir()
     for path in gazetteer_files(compiled=None):
