@@ -165,6 +165,10 @@ def _load_places(shared_root: Path, gazetteer: Any) -> tuple[list[_Item], Callab
                                                              title=sample.title)
     if any(s == "htmldate" for s, _ in wanted):  # pages without a gold text: ours, as ingest extracts it
         items.update(_extracted_items(shared_root, {k for s, k in wanted if s == "htmldate"}))
+    for snippet in corpora.load_case2021(shared_root):
+        if ("case2021", snippet.snippet_id) in wanted:
+            key = f"case2021/{snippet.snippet_id}"
+            items[key] = _Item(key, snippet.text, snippet=True)
     for sentence in corpora.load_petr2_gsr(shared_root):
         if ("petr2", sentence.sentence_id) in wanted:
             key = f"petr2/{sentence.sentence_id}"
@@ -188,11 +192,16 @@ def _load_places(shared_root: Path, gazetteer: Any) -> tuple[list[_Item], Callab
         by_text = {key.removeprefix("plover-location/"): found for key, found in events.items()
                    if key.startswith("plover-location/")}
         found = {text: [m.surface for m in gazetteer.find(text)] for text in no_place}
-        # batch 2 (the htmldate pages) was judged after the rules were last changed: still unseen
-        batch2 = [j for j in judgements if j.set_name == "htmldate"]
+        # batches 2 (the htmldate pages) and 3 (CASE 2021 snippets) were each judged after the
+        # rules were last changed: their first run is a blind figure
+        def batch(set_name: str) -> dict:
+            return scoring.score_place_judgements([j for j in judgements if j.set_name == set_name],
+                                                  events, same_place)
+
         return {
             "unseen": scoring.score_place_judgements(judgements, events, same_place),
-            "unseen_batch2": scoring.score_place_judgements(batch2, events, same_place),
+            "unseen_batch2": batch("htmldate"),
+            "unseen_batch3": batch("case2021"),
             "plover": scoring.score_plover_places(located, by_text, taxonomy, same_place),
             "no_place": scoring.score_no_place(found),
         }
@@ -439,10 +448,11 @@ def _report_places(f: Mapping[str, Any]) -> list[str]:
         f"admin1 given without basis {unseen['unfounded_admin1']}  "
         f"admin1 precision {_pct(unseen['admin1_precision'])}  "
         f"country {_pct(unseen['country_accuracy'])} of {unseen['country_events']}",
-        f"  of which batch 2 (judged after the last rule change): admin1 right "
-        f"{_pct(f['unseen_batch2']['admin1_accuracy'])} of {f['unseen_batch2']['admin1_events']}, "
-        f"without basis {f['unseen_batch2']['unfounded_admin1']}, "
-        f"country {_pct(f['unseen_batch2']['country_accuracy'])} of {f['unseen_batch2']['country_events']}",
+        *(f"  of which {label}: admin1 right {_pct(f[key]['admin1_accuracy'])} of {f[key]['admin1_events']}, "
+          f"without basis {f[key]['unfounded_admin1']}, "
+          f"country {_pct(f[key]['country_accuracy'])} of {f[key]['country_events']}"
+          for key, label in (("unseen_batch2", "batch 2 (htmldate pages)"),
+                             ("unseen_batch3", "batch 3 (CASE 2021 snippets)"))),
         f"  PLOVER event location named by our place {_pct(plover['location_accuracy'])} "
         f"of {plover['located_sentences'] - plover['no_event']} sentences with an event",
         f"  place-free sentences: {clean['sentences']}, clean {_pct(clean['clean_rate'])}, "

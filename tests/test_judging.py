@@ -1,0 +1,34 @@
+"""The blind-judging packet: a reproducible draw, one row per event sentence, no place fields."""
+
+from __future__ import annotations
+
+from evaluation.judging import PACKET_COLUMNS, JudgingText, packet_rows, sample_texts
+from taggers.engine import Tagger
+
+
+def test_sample_is_reproducible_and_in_corpus_order() -> None:
+    texts = [JudgingText("case2021", str(n), f"text {n}") for n in range(50)]
+    first = sample_texts(texts, 10, seed=7)
+    assert first == sample_texts(texts, 10, seed=7)
+    assert first != sample_texts(texts, 10, seed=8)
+    assert [int(t.key) for t in first] == sorted(int(t.key) for t in first)
+    assert len(sample_texts(texts, 500, seed=7)) == 50  # a sample larger than the corpus is all of it
+
+
+def test_packet_gives_each_event_sentence_once_and_nothing_of_our_places() -> None:
+    tagger = Tagger.load()
+    text = JudgingText(
+        "case2021", "k1",
+        "Gunmen killed three police officers in Kirkuk on Monday. Later, a bomb exploded and killed "
+        "two soldiers near Tikrit. The weather was fine.",
+    )
+    events = tagger.tag(text.text, None, doc_id=text.key, snippet=True)
+    rows = packet_rows([text], lambda t: tagger.tag(t.text, None, doc_id=t.key, snippet=True))
+
+    assert all(len(row) == len(PACKET_COLUMNS) for row in rows)
+    starts = [row[2] for row in rows]
+    assert starts == sorted({e.char_start for e in events})  # one row per sentence with an event
+    assert len(starts) == 2
+    for row in rows:
+        assert text.text[row[2]:].startswith(row[3])  # the offset points at the sentence
+        assert "Kirkuk" not in row[:3] and all("IRQ" not in str(value) for value in row)
