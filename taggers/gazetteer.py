@@ -28,7 +28,7 @@ import re
 import zipfile
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import accumulate
 from pathlib import Path
@@ -76,6 +76,9 @@ _DIRECTION_WORDS = {
     "south-western", "upper", "lower", "greater", "rural", "downtown", "the",
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
 }
+# counts between a preposition and the place it governs: "at two Baghdad markets"
+_COUNT_WORDS = {"a", "an", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+                "several", "many", "some", "both", "dozens", "multiple"}
 # a capitalised word before a GeoNames match that makes it a person ("President Kabila")
 _TITLES = {
     "mr", "mrs", "ms", "miss", "dr", "sir", "lord", "lady", "president", "minister", "premier",
@@ -526,7 +529,8 @@ class Gazetteer:
             distance = _DISTANCE_BEFORE.search(folded, max(0, span.start - 50), span.start) if reference else None
             before = folded[max(0, span.start - 40):span.start].split()
             at = next((i for i in range(len(before) - 1, max(-1, len(before) - 5), -1)
-                       if before[i] not in _DIRECTION_WORDS and not before[i].endswith(("'s", "’s"))), None)
+                       if before[i] not in _DIRECTION_WORDS and before[i] not in _COUNT_WORDS
+                       and not before[i].isdigit() and not before[i].endswith(("'s", "’s"))), None)
             head = before[at] if at is not None else ""
             # "in northern Mosul", "the village of Nahr al-Imam"
             strong = (head in _STRONG_LOCATIVE and head != "from") or (
@@ -535,7 +539,7 @@ class Gazetteer:
                                          reference, before[-1] if before else "",
                                          _kilometres(distance) if distance else None, strong))
             last_end = extended
-        return mentions
+        return _qualified(mentions, text)
 
     def _spans(self, text: str, folded: str) -> tuple[list[_Span], set[str], set[tuple[str, str | None]]]:
         spans: list[_Span] = []
@@ -749,6 +753,23 @@ class Gazetteer:
         return end
 
 
+def _qualified(mentions: list[PlaceMention], text: str) -> list[PlaceMention]:
+    """"Portland, Oregon", "Hawija, Kirkuk", "Basra, Iraq": a name followed by a comma and a
+    region or country means the place of that name inside it (not Jamaica's Portland parish)."""
+    out = list(mentions)
+    for i, (mention, qualifier) in enumerate(zip(mentions, mentions[1:])):
+        if not _QUALIFIER_GAP.fullmatch(text, mention.end, qualifier.start):
+            continue
+        regions = {(c.country, c.admin1) for c in qualifier.candidates if c.kind == "admin1"}
+        countries = {c.country for c in qualifier.candidates if c.kind == "country"}
+        inside = tuple(c for c in mention.candidates
+                       if (c.country, c.admin1) in regions or c.country in countries)
+        if inside:
+            out[i] = replace(mention, candidates=inside)
+    return out
+
+
+_QUALIFIER_GAP = re.compile(r",[ ]?")
 _CUE_BEFORE = _STRONG_LOCATIVE | {"to", "of"}
 _DISTANCE_BEFORE = re.compile(
     r"(\d[\d,]*(?:\.\d+)?)\s*(?:-\s*)?(km|kms|kilometres|kilometers|miles)\b[^.;]*$")

@@ -200,6 +200,22 @@ def test_the_place_where_it_happened_in_ordinary_sentences(tagger, sentence, loc
     assert (e.location, e.geo_precision) == (location, precision)
 
 
+@pytest.mark.parametrize(("sentence", "country", "admin1", "location"), [
+    # a region or country after a comma picks the namesake inside it (not Jamaica's Portland parish)
+    ("Protesters threw objects at police in Portland, Oregon, on Thursday.", "USA", "Oregon", "Portland"),
+    ("Police arrested 20 protesters in Portland, Maine on Friday.", "USA", "Maine", "Portland"),
+    ("Militants attacked a checkpoint in Hawija, Kirkuk, killing two soldiers.", "IRQ", "Kirkuk", "Hawija"),
+    # a list is not a qualifier: Aleppo stays the city
+    ("Gunmen killed 3 people in Aleppo, Idlib and Hama on Monday.", "SYR", "Aleppo", "Aleppo"),
+    # a count between the preposition and the place: Baghdad, not the Mosul of the next clause
+    ("Suicide bombings at two Baghdad markets killed 18 people as Iraqi forces battle IS in Mosul.",
+     "IRQ", "Baghdad", "Baghdad"),
+])
+def test_a_qualified_or_counted_place(tagger, sentence, country, admin1, location):
+    e = tagger.tag(sentence, PUBLISHED, snippet=True)[0]
+    assert (e.country, e.admin1, e.location) == (country, admin1, location)
+
+
 def test_a_far_landmark_gives_way_to_a_region_the_sentence_names(tagger):
     e = tagger.tag("Gunmen killed 12 people in Diyala province, 60 km north of Baghdad.", PUBLISHED, snippet=True)[0]
     assert (e.location, e.admin1, e.geo_precision) == (None, "Diyala", 3)
