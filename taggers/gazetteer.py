@@ -24,6 +24,7 @@ Safety at world scale (GeoNames has towns called Police, Federal, Mission, Readi
 
 from __future__ import annotations
 
+import itertools
 import re
 import zipfile
 from array import array
@@ -757,7 +758,7 @@ def _qualified(mentions: list[PlaceMention], text: str) -> list[PlaceMention]:
     """"Portland, Oregon", "Hawija, Kirkuk", "Basra, Iraq": a name followed by a comma and a
     region or country means the place of that name inside it (not Jamaica's Portland parish)."""
     out = list(mentions)
-    for i, (mention, qualifier) in enumerate(zip(mentions, mentions[1:])):
+    for i, (mention, qualifier) in enumerate(itertools.pairwise(mentions)):
         if not _QUALIFIER_GAP.fullmatch(text, mention.end, qualifier.start):
             continue
         regions = {(c.country, c.admin1) for c in qualifier.candidates if c.kind == "admin1"}
