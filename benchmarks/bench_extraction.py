@@ -10,6 +10,9 @@ Measured, in this order:
   extract_articles, pool (cold)        ours, first call: starting the workers counts
   extract_articles, pool               ours, second call: the workers are kept between calls
                                        (as in a flow, which calls once per chunk of pages)
+  trafilatura.extract, N processes     plain, text only, split over as many warm processes as
+                                       the pool has workers (multiprocessing.Pool, chunks of 8):
+                                       what the machine's cores give plain work, for scale
 The ratios use the warm pool; the cold figure shows what the start-up costs.
 
 The pool pays off only with idle cores: on a shared machine, read ``loadavg`` alongside.
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import multiprocessing
 import os
 import sys
 import time
@@ -70,6 +74,17 @@ def load_pages(folder: Path = ZYTE, limit: int | None = None) -> list[Page]:
     return pages
 
 
+def _plain_extract(job: tuple[bytes, str]) -> int:
+    return len(trafilatura.extract(job[0], url=job[1]) or "")
+
+
+def _plain_in_processes(pages: Sequence[Page], workers: int) -> float:
+    jobs = [(page.body or b"", page.final_url) for page in pages]
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        pool.map(_plain_extract, jobs[: workers * 4], chunksize=1)  # started and warm
+        return _docs_per_second(lambda: pool.map(_plain_extract, jobs, chunksize=8), len(jobs))
+
+
 def _docs_per_second(run: Callable[[], object], n_docs: int) -> float:
     started = time.perf_counter()
     run()
@@ -108,6 +123,7 @@ def measure(pages: Sequence[Page], workers: int) -> dict[str, float]:
             "extract_article_one_process": _docs_per_second(ours_inline, n),
             "extract_articles_pool_cold": _docs_per_second(ours_pool, n),
             "extract_articles_pool": _docs_per_second(ours_pool, n),
+            "trafilatura_extract_in_worker_processes": _plain_in_processes(pages, workers),
         }
     finally:
         shutdown_workers()
@@ -140,6 +156,9 @@ def main(argv: Sequence[str] | None = None) -> dict:
             pool / rates["trafilatura_extract_with_metadata"], 2
         ),
         "pool_vs_one_process": round(pool / rates["extract_article_one_process"], 2),
+        "plain_processes_vs_plain": round(
+            rates["trafilatura_extract_in_worker_processes"] / rates["trafilatura_extract"], 2
+        ),
     }
     if args.json:
         print(json.dumps(result, indent=2))
@@ -158,6 +177,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
         f"{result['pool_vs_trafilatura_extract_with_metadata']:.2f}x"
     )
     print(f"pool / extract_article in one process:       {result['pool_vs_one_process']:.2f}x")
+    print(f"plain trafilatura, worker processes / one:   {result['plain_processes_vs_plain']:.2f}x")
     return result
 
 
