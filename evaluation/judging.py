@@ -50,10 +50,12 @@ def packet_rows(texts: Iterable[JudgingText], tag: Callable[[JudgingText], list[
     """One row per reported event; events sharing a sentence are judged once."""
     rows = []
     for text in texts:
-        starts = dict.fromkeys(e.char_start for e in tag(text) if is_reported(e))
-        for start in starts:
-            event = next(e for e in tag(text) if e.char_start == start)
-            rows.append((text.set_name, text.key, start, _one_line(event.evidence), _one_line(text.text)))
+        first_by_start = {}
+        for event in tag(text):
+            if is_reported(event):
+                first_by_start.setdefault(event.char_start, event)
+        rows += [(text.set_name, text.key, start, _one_line(event.evidence), _one_line(text.text))
+                 for start, event in first_by_start.items()]
     return rows
 
 
@@ -73,12 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from taggers.engine import Tagger
 
     tagger = Tagger.load(load_settings())
-    cache: dict[str, list[Event]] = {}
 
     def tag(text: JudgingText) -> list[Event]:
-        if text.key not in cache:
-            cache[text.key] = tagger.tag(text.text, text.published, doc_id=text.key, snippet=True)
-        return cache[text.key]
+        return tagger.tag(text.text, text.published, doc_id=text.key, snippet=True)
 
     texts = sample_texts(PACKET_SETS[args.set_name](args.shared_root), args.sample, args.seed)
     print("\t".join(PACKET_COLUMNS))

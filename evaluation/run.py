@@ -132,6 +132,12 @@ SNIPPET_SETS = frozenset({"case2021", "plover", "petr2"})
 _ARTICLE_SETS = ("zyte", "naeb", "fundus")
 
 
+# place-judgement batches judged after the rules were last changed (their first run is a blind
+# figure), reported on their own: (result key, the set they were drawn from, report label)
+_LATER_BATCHES = (("unseen_batch2", "htmldate", "batch 2 (htmldate pages)"),
+                  ("unseen_batch3", "case2021", "batch 3 (CASE 2021 snippets)"))
+
+
 def _extracted_items(shared_root: Path, keys: set[str]) -> dict[str, _Item]:
     """htmldate-set pages as the pipeline sees them: our extractor's text, title and publisher's
     day (the judgements' offsets point into that text; see places_unseen.tsv, batch 2)."""
@@ -192,16 +198,11 @@ def _load_places(shared_root: Path, gazetteer: Any) -> tuple[list[_Item], Callab
         by_text = {key.removeprefix("plover-location/"): found for key, found in events.items()
                    if key.startswith("plover-location/")}
         found = {text: [m.surface for m in gazetteer.find(text)] for text in no_place}
-        # batches 2 (the htmldate pages) and 3 (CASE 2021 snippets) were each judged after the
-        # rules were last changed: their first run is a blind figure
-        def batch(set_name: str) -> dict:
-            return scoring.score_place_judgements([j for j in judgements if j.set_name == set_name],
-                                                  events, same_place)
-
         return {
             "unseen": scoring.score_place_judgements(judgements, events, same_place),
-            "unseen_batch2": batch("htmldate"),
-            "unseen_batch3": batch("case2021"),
+            **{key: scoring.score_place_judgements([j for j in judgements if j.set_name == set_name],
+                                                   events, same_place)
+               for key, set_name, _ in _LATER_BATCHES},
             "plover": scoring.score_plover_places(located, by_text, taxonomy, same_place),
             "no_place": scoring.score_no_place(found),
         }
@@ -451,8 +452,7 @@ def _report_places(f: Mapping[str, Any]) -> list[str]:
         *(f"  of which {label}: admin1 right {_pct(f[key]['admin1_accuracy'])} of {f[key]['admin1_events']}, "
           f"without basis {f[key]['unfounded_admin1']}, "
           f"country {_pct(f[key]['country_accuracy'])} of {f[key]['country_events']}"
-          for key, label in (("unseen_batch2", "batch 2 (htmldate pages)"),
-                             ("unseen_batch3", "batch 3 (CASE 2021 snippets)"))),
+          for key, _, label in _LATER_BATCHES),
         f"  PLOVER event location named by our place {_pct(plover['location_accuracy'])} "
         f"of {plover['located_sentences'] - plover['no_event']} sentences with an event",
         f"  place-free sentences: {clean['sentences']}, clean {_pct(clean['clean_rate'])}, "

@@ -38,6 +38,7 @@ after redirects is what the extractor sees, for relative links and dates in URLs
 from __future__ import annotations
 
 import atexit
+import calendar
 import codecs
 import dataclasses
 import html as html_lib
@@ -92,9 +93,9 @@ INLINE_MAX_PAGES = 2
 # Text is long enough for py3langid to overrule a declared language, and how sure it must be.
 _LANGID_MIN_CHARS = 400
 _LANGID_OVERRULE_CONFIDENCE = 0.95
-# the first 700 characters gave the same language as the first 1,500 on all 682 gold texts of
-# ../shared/corpora/extraction (658 English, 24 in nine other languages) at half the cost
-_LANGID_SAMPLE_CHARS = 700
+# 700 characters would halve the cost, but turned a Tagalog page that opens on an English quote
+# into English (htmldate set): the first 1,500 it is
+_LANGID_SAMPLE_CHARS = 1500
 _LANGID_MIN_CHARS_TO_GUESS = 100
 
 _EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
@@ -480,8 +481,7 @@ _URL_DATE = re.compile(
 )
 
 
-_MONTHS = {name: number for number, name in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+_MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_abbr) if name}
 # /2023/dec/21/ (PolitiFact), /2023/12/231213112457.htm (press-release sites: YYMMDD + a counter)
 _URL_DATE_MONTH_NAME = re.compile(
     r"/((?:19|20)[0-9]{2})/(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"

@@ -120,7 +120,9 @@ def _with_feed_offset(moment: datetime, raw: object) -> datetime:
     """The same instant in the offset the feed wrote ("Wed, 22 Nov 2023 23:30:00 +0300"):
     the publisher's calendar day, which relative dates in the story count from, needs it."""
     written = parse_timestamp(str(raw or ""))
-    return written if written is not None and written.tzinfo is not None and written == moment else moment
+    if written is None or written.tzinfo is None or written.replace(microsecond=0) != moment:
+        return moment  # feedparser's struct has whole seconds: "…15.5+03:00" is still that instant
+    return written
 
 
 def _authors(entry: Mapping) -> tuple[str, ...]:

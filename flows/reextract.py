@@ -33,7 +33,7 @@ import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
@@ -64,11 +64,19 @@ def read_stored_pages(settings: Settings, since: date | None, source: str | None
 def stored_page(row: dict) -> Page:
     """The fetched page as the ingest flow handed it to the extractor."""
     item = FeedItem(feed_name=row["feed_name"], url=row["url"], guid=None, title=row["feed_title"],
-                    published=row["feed_published"], summary=None, authors=tuple(row["feed_authors"] or ()))
+                    published=_as_written(row["feed_published"], row["feed_published_offset_minutes"]),
+                    summary=None, authors=tuple(row["feed_authors"] or ()))
     record = FetchRecord(kind="article", url=row["url"], feed_name=row["feed_name"], started_at=row["fetched_at"],
                          status=200, n_bytes=len(row["html"]), duration_ms=0.0, outcome="ok")
-    return Page(item=item, final_url=row["url"], status=200, content_type=row.get("content_type"),
+    return Page(item=item, final_url=row["url"], status=200, content_type=row["content_type"],
                 body=row["html"], record=record)
+
+
+def _as_written(published: datetime | None, offset_minutes: int | None) -> datetime | None:
+    """The feed's time in the offset the feed wrote it with: the publisher's day depends on it."""
+    if published is None or offset_minutes is None:
+        return published
+    return published.astimezone(timezone(timedelta(minutes=offset_minutes)))
 
 
 def text_sha1(text: str) -> str:
@@ -82,7 +90,7 @@ def is_changed(article: Article, row: dict) -> bool:
     if article.skip_reason or not article.text:
         return False
     return (row["status"] != "extracted" or row["text_sha1"] != text_sha1(article.text)
-            or (row["title"], row["published"], row.get("published_local_date"), row["language"])
+            or (row["title"], row["published"], row["published_local_date"], row["language"])
             != (article.title, article.published, article.published_local_date, article.language))
 
 

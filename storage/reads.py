@@ -128,7 +128,8 @@ def articles_for_reextract(
     ``extractor_version``, ``content_type`` (the page's header, None before schema v4); ``html`` (raw
     bytes); ``fetched_at`` (when the page was fetched: its last successful article fetch, else
     when the article was first stored); and what the feed that brought it said about it:
-    ``feed_title``, ``feed_published``, ``feed_authors`` (None/empty when unknown).
+    ``feed_title``, ``feed_published``, ``feed_published_offset_minutes`` (the UTC offset the feed
+    wrote, schema v5), ``feed_authors`` (None/empty when unknown).
     ``since`` and ``source`` filter as in ``articles_for_retag``. Skipped articles are included
     (a newer extractor may find their text).
     """

@@ -78,6 +78,7 @@ _FEED_ITEMS = pa.schema(
         ("guid", pa.string()),
         ("title", pa.string()),
         ("published", _UTC_TIMESTAMP),
+        ("published_utc_offset_minutes", pa.int16()),
         ("summary", pa.string()),
         ("authors", pa.list_(pa.string())),
     ]
@@ -237,6 +238,7 @@ def upsert_feed_items(
             "guid": i.guid,
             "title": i.title,
             "published": i.published,
+            "published_utc_offset_minutes": _offset_minutes(i.published),
             "summary": i.summary,
             "authors": list(i.authors),
         }
@@ -248,6 +250,12 @@ def upsert_feed_items(
         (new,) = conn.execute(query("writes", "count_new_feed_items")).fetchone()
         conn.execute(query("writes", "upsert_feed_items"), {"run_id": run_id})
     return int(new)
+
+
+def _offset_minutes(moment: datetime | None) -> int | None:
+    """The UTC offset the time was written with (TIMESTAMPTZ keeps only the instant)."""
+    offset = moment.utcoffset() if moment is not None else None
+    return None if offset is None else int(offset.total_seconds() // 60)
 
 
 def upsert_articles(

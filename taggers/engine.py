@@ -65,9 +65,11 @@ _SOURCE_AFTER = re.compile(r"\s+(?:radio|television|tv|newspaper|daily|news agen
 _GOVERNMENT_AFTER = re.compile(
     r"(?:'s|’s)\s+(?:move|decision|government|position|stance|policy|response|demand|demands|offer|proposal|"
     r"approach|refusal|rejection|claims?|accusations?|support|backing|allies|envoy|ambassador)\b"
-    r"|\s+(?:(?:again|also|now|then|later|\w+ly)\s+)?"
-    r"(?:said|says|say|rejected|rejects|accused|accuses|denied|denies|warned|warns|demanded|demands|wants|"
-    r"insisted|insists|announced|agreed|refused|responded|condemned|blamed|urged|recalled|expelled|imposed)\b")
+    r"|\s+(?:(?:has|have|had|is|was|were|will|would)\s+)?(?:(?:again|also|now|then|later|\w+ly)\s+)?"
+    r"(?:said|says|say|saying|rejected|rejects|rejecting|accused|accuses|accusing|denied|denies|denying|"
+    r"warned|warns|warning|demanded|demands|demanding|wants|insisted|insists|insisting|announced|agreed|"
+    r"refused|refusing|responded|condemned|condemning|blamed|blaming|urged|urging|recalled|expelled|imposed|"
+    r"vowed|vows|threatened|threatens|threatening)\b")
 
 
 def _names_a_source_or_government(mention: PlaceMention, text: str) -> bool:
@@ -76,8 +78,9 @@ def _names_a_source_or_government(mention: PlaceMention, text: str) -> bool:
     after = text[mention.end:mention.end + 40]
     if _SOURCE_AFTER.match(after):
         return True
-    if mention.locative or mention.strong or not any(c.kind in {"city", "town"} for c in mention.candidates):
-        return False  # "in eastern Mosul", "on Aleppo": the place
+    if ((mention.locative and mention.preposition != "and") or mention.strong
+            or not any(c.kind in {"city", "town"} for c in mention.candidates)):
+        return False  # "in eastern Mosul", "on Aleppo": the place ("Israel and Beirut rejected": not)
     return mention.preposition in {"by", "under"} or _GOVERNMENT_AFTER.match(after) is not None
 
 
@@ -507,7 +510,7 @@ class Tagger:
         """Where the sentence's event happened, and whether only near that place (a landmark)."""
         if any(p.strong for p in s_places):
             # "a missionary from Calgary was arrested in Lebanon": the origin is not the place
-            s_places = [p for p in s_places if p.preposition != "from"]
+            s_places = [p for p in s_places if p.governor != "from"]
         specific = [p for p in s_places if p.kind not in {"admin1", "country"}]
         regions = [p for p in s_places if p.kind == "admin1"]
         region_names = {c.admin1 for p in regions for c in p.candidates}

@@ -24,17 +24,17 @@ Safety at world scale (GeoNames has towns called Police, Federal, Mission, Readi
 
 from __future__ import annotations
 
-import itertools
 import re
 import zipfile
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, pairwise
 from pathlib import Path
 
 from core.errors import RuleError
+from taggers.dates import CALENDAR_WORDS
 from taggers.text import fold, fold_name
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -77,9 +77,23 @@ _DIRECTION_WORDS = {
     "south-western", "upper", "lower", "greater", "rural", "downtown", "the",
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
 }
-# counts between a preposition and the place it governs: "at two Baghdad markets"
+# counts between a preposition and the place it governs: "at two Baghdad markets" (a small
+# number too; not a year: "in 2003 Baghdad fell")
 _COUNT_WORDS = {"a", "an", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
                 "several", "many", "some", "both", "dozens", "multiple"}
+
+
+def _governor(words: Sequence[str]) -> tuple[str, str]:
+    """The word governing a place name and the word before it, looking back (at most four
+    words) past "the", direction words, possessives and counts: ("in", ...) for "in northern
+    Mosul", "at two Baghdad markets"; ("of", "village") for "the village of Nahr al-Imam"."""
+    for i in range(len(words) - 1, max(-1, len(words) - 5), -1):
+        word = words[i]
+        if (word in _DIRECTION_WORDS or word in _COUNT_WORDS or word.endswith(("'s", "’s"))
+                or (word.isdigit() and len(word) < 4)):
+            continue
+        return word, words[i - 1] if i > 0 else ""
+    return "", ""
 # a capitalised word before a GeoNames match that makes it a person ("President Kabila")
 _TITLES = {
     "mr", "mrs", "ms", "miss", "dr", "sir", "lord", "lady", "president", "minister", "premier",
@@ -156,6 +170,7 @@ class PlaceMention:
     preposition: str = ""  # the word right before, folded ("in", "from", "of"...)
     reference_km: float | None = None  # "185 miles northwest of Beijing": how far from the landmark
     strong: bool = False  # "in", "at", "near"... before it, past "the" and direction words ("in northern Mosul")
+    governor: str = ""  # the word that governs it, past those words ("from" in "from northern Calgary")
 
     @property
     def kind(self) -> str:
@@ -529,16 +544,12 @@ class Gazetteer:
             reference = _REFERENCE_BEFORE.search(folded, max(0, span.start - 40), span.start) is not None
             distance = _DISTANCE_BEFORE.search(folded, max(0, span.start - 50), span.start) if reference else None
             before = folded[max(0, span.start - 40):span.start].split()
-            at = next((i for i in range(len(before) - 1, max(-1, len(before) - 5), -1)
-                       if before[i] not in _DIRECTION_WORDS and before[i] not in _COUNT_WORDS
-                       and not before[i].isdigit() and not before[i].endswith(("'s", "’s"))), None)
-            head = before[at] if at is not None else ""
+            head, prior = _governor(before)
             # "in northern Mosul", "the village of Nahr al-Imam"
-            strong = (head in _STRONG_LOCATIVE and head != "from") or (
-                head == "of" and at is not None and at > 0 and before[at - 1] in _OF_PLACE_NOUNS)
+            strong = (head in _STRONG_LOCATIVE and head != "from") or (head == "of" and prior in _OF_PLACE_NOUNS)
             mentions.append(PlaceMention(candidates, span.start, extended, text[span.start:extended], span.locative,
                                          reference, before[-1] if before else "",
-                                         _kilometres(distance) if distance else None, strong))
+                                         _kilometres(distance) if distance else None, strong, head))
             last_end = extended
         return _qualified(mentions, text)
 
@@ -636,7 +647,7 @@ class Gazetteer:
         if span.locative:
             return True  # "on Rafah", "eastern Sanaa", "between Tripoli and Misrata"
         if span.key in self.ambiguous:
-            return False
+            return bool(span.suffix)  # "in the Mansour district"; not "near the Gare de Lyon"
         if (span.suffix == "" and any(p.kind != "country" for p in span.curated)
                 and _in_longer_name(text, span.start, span.end, "", after=True)):
             # "Salaheddine Sidhoum", "Diyala Operations Command": a name, not the place
@@ -754,23 +765,32 @@ class Gazetteer:
         return end
 
 
+_QUALIFIER_GAP = re.compile(r",[ ]?")  # "Portland, Oregon"
+_LIST_GAP = re.compile(r",?\s*(?:(?:and|or|&)\s+)?")  # "Florida, California and Texas"
+
+
 def _qualified(mentions: list[PlaceMention], text: str) -> list[PlaceMention]:
     """"Portland, Oregon", "Hawija, Kirkuk", "Basra, Iraq": a name followed by a comma and a
-    region or country means the place of that name inside it (not Jamaica's Portland parish)."""
+    region or country means the place of that very name inside it (not Jamaica's Portland
+    parish). Not in a list ("Florida, California and Texas"), and not a namesake known there
+    only by another name."""
     out = list(mentions)
-    for i, (mention, qualifier) in enumerate(itertools.pairwise(mentions)):
+    for i, (mention, qualifier) in enumerate(pairwise(mentions)):
         if not _QUALIFIER_GAP.fullmatch(text, mention.end, qualifier.start):
             continue
+        if i + 2 < len(mentions) and _LIST_GAP.fullmatch(text, qualifier.end, mentions[i + 2].start):
+            continue  # a third name goes on: a list
         regions = {(c.country, c.admin1) for c in qualifier.candidates if c.kind == "admin1"}
         countries = {c.country for c in qualifier.candidates if c.kind == "country"}
+        surface = fold_name(mention.surface)
         inside = tuple(c for c in mention.candidates
-                       if (c.country, c.admin1) in regions or c.country in countries)
+                       if ((c.country, c.admin1) in regions or c.country in countries)
+                       and fold_name(c.name) == surface)
         if inside:
             out[i] = replace(mention, candidates=inside)
     return out
 
 
-_QUALIFIER_GAP = re.compile(r",[ ]?")
 _CUE_BEFORE = _STRONG_LOCATIVE | {"to", "of"}
 _DISTANCE_BEFORE = re.compile(
     r"(\d[\d,]*(?:\.\d+)?)\s*(?:-\s*)?(km|kms|kilometres|kilometers|miles)\b[^.;]*$")
@@ -785,10 +805,6 @@ def _kilometres(match: re.Match) -> float | None:
 
 
 _SENTENCE_END = re.compile(r"[.!?:;][\"'”’)]*\s*$")  # what stands before a sentence's first word
-_CALENDAR_WORDS = {
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
-    "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
-}
 # country names that are also common given names: "Jordan Henderson" is a person
 _GIVEN_NAME_COUNTRIES = {"jordan", "chad", "georgia"}
 # "60 km south-west of", "north of the": what follows is a landmark, not where it happened
@@ -835,7 +851,7 @@ def _in_longer_name(text: str, start: int, end: int, previous: str, after: bool 
         return False
     next_word = re.match(r" ([A-Z][\w-]*)", text[end:end + 30])
     # "retook Ramadi Sunday", "in Gaza City": a date or a feature word, not a surname
-    return bool(next_word) and fold(next_word.group(1)) not in _FEATURE_SUFFIXES | _CALENDAR_WORDS
+    return bool(next_word) and fold(next_word.group(1)) not in _FEATURE_SUFFIXES | CALENDAR_WORDS
 
 
 # ---------------------------------------------------------------------------- loading

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from evaluation.judging import PACKET_COLUMNS, JudgingText, packet_rows, sample_texts
 from taggers.engine import Tagger
 
@@ -22,8 +24,12 @@ def test_packet_gives_each_event_sentence_once_and_nothing_of_our_places() -> No
         "Gunmen killed three police officers in Kirkuk on Monday. Later, a bomb exploded and killed "
         "two soldiers near Tikrit. The weather was fine.",
     )
-    events = tagger.tag(text.text, None, doc_id=text.key, snippet=True)
-    rows = packet_rows([text], lambda t: tagger.tag(t.text, None, doc_id=t.key, snippet=True))
+    # the tagger's events, their place fields set to values no text contains: none may reach the packet
+    sentinels = {"country": "XXA", "admin1": "Sentinel Admin1", "admin1_code": "XX-SA",
+                 "admin2": "Sentinel Admin2", "location": "Sentinel Town", "geonames_id": 987654321,
+                 "latitude": 12.3456789, "longitude": 98.7654321}
+    events = [replace(e, **sentinels) for e in tagger.tag(text.text, None, doc_id=text.key, snippet=True)]
+    rows = packet_rows([text], lambda t: events)
 
     assert all(len(row) == len(PACKET_COLUMNS) for row in rows)
     starts = [row[2] for row in rows]
@@ -31,4 +37,4 @@ def test_packet_gives_each_event_sentence_once_and_nothing_of_our_places() -> No
     assert len(starts) == 2
     for row in rows:
         assert text.text[row[2]:].startswith(row[3])  # the offset points at the sentence
-        assert "Kirkuk" not in row[:3] and all("IRQ" not in str(value) for value in row)
+        assert not any(str(value) in str(field) for value in sentinels.values() for field in row)

@@ -64,7 +64,8 @@ SELECT a.url_hash, a.url, a.feed_name, a.country_hint, a.status, a.text_sha1, a.
        coalesce((SELECT max(f.started_at) FROM fetches AS f
                  WHERE f.kind = 'article' AND f.url_hash = a.url_hash AND f.outcome = 'ok'),
                 a.first_seen_at) AS fetched_at,
-       i.title AS feed_title, i.published AS feed_published, i.authors AS feed_authors
+       i.title AS feed_title, i.published AS feed_published,
+       i.published_utc_offset_minutes AS feed_published_offset_minutes, i.authors AS feed_authors
 FROM articles AS a
 LEFT JOIN feed_items AS i ON i.url_hash = a.url_hash AND i.feed_name = a.feed_name
 WHERE a.html_compressed IS NOT NULL

@@ -52,23 +52,25 @@ ANTI JOIN feed_items AS f USING (feed_name, url_hash);
 -- name: upsert_feed_items
 -- A later poll refreshes what the feed says about the item and when we last saw it; the first
 -- sighting (first_run_id, first_seen_at) never changes.
-INSERT INTO feed_items (feed_name, url_hash, url, guid, title, published, summary, authors,
-                        first_run_id, last_run_id, first_seen_at, last_seen_at)
-SELECT feed_name, url_hash, url, guid, title, published, summary, authors,
+INSERT INTO feed_items (feed_name, url_hash, url, guid, title, published, published_utc_offset_minutes,
+                        summary, authors, first_run_id, last_run_id, first_seen_at, last_seen_at)
+SELECT feed_name, url_hash, url, guid, title, published, published_utc_offset_minutes, summary, authors,
        $run_id, $run_id, now(), now()
 FROM incoming_feed_items
 ON CONFLICT (feed_name, url_hash) DO UPDATE SET
     guid = excluded.guid,
     title = excluded.title,
     published = excluded.published,
+    published_utc_offset_minutes = excluded.published_utc_offset_minutes,
     summary = excluded.summary,
     authors = excluded.authors,
     last_run_id = excluded.last_run_id,
     last_seen_at = excluded.last_seen_at
-WHERE (feed_items.guid, feed_items.title, feed_items.published, feed_items.summary,
-       feed_items.authors, feed_items.last_run_id)
-    IS DISTINCT FROM (excluded.guid, excluded.title, excluded.published, excluded.summary,
-                      excluded.authors, excluded.last_run_id);
+WHERE (feed_items.guid, feed_items.title, feed_items.published, feed_items.published_utc_offset_minutes,
+       feed_items.summary, feed_items.authors, feed_items.last_run_id)
+    IS DISTINCT FROM (excluded.guid, excluded.title, excluded.published,
+                      excluded.published_utc_offset_minutes, excluded.summary, excluded.authors,
+                      excluded.last_run_id);
 
 -- name: upsert_articles
 -- url, domain, source, feed_name (the feed that first brought the article) and first_seen_at

@@ -5,6 +5,7 @@ shows up in the events."""
 from __future__ import annotations
 
 import shutil
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -222,3 +223,36 @@ def test_retag_reads_the_publishers_day_so_relative_dates_do_not_move(tmp_path):
     with open_db(settings.db_path, read_only=True) as conn:
         _, rows = reads.run_query(conn, "SELECT published_local_date, content_type FROM articles")
     assert rows == [(date(2026, 11, 18), "text/html; charset=windows-1256")]
+
+
+def test_reextract_hands_back_the_feed_time_in_the_offset_the_feed_wrote(tmp_path):
+    # 00:16 on 29 June in a +03:00 feed is 21:16 UTC on the 28th: the publisher's day is the 29th
+    from datetime import date, datetime, timedelta, timezone
+
+    from core.records import FeedItem, FetchRecord, Page
+    from core.settings import load_settings
+    from extractors.articles import extract_article
+    from flows.reextract import read_stored_pages, stored_page
+    from storage import writes
+
+    settings = load_settings(environ={}, db_path=tmp_path / "events.duckdb")
+    written = datetime(2020, 6, 29, 0, 16, tzinfo=timezone(timedelta(hours=3)))
+    url = "https://news.example.com/story"  # .com: no national zone to fall back on
+    item = FeedItem(feed_name="wire", url=url, guid="g", title="Gunmen kill two police officers in Tikrit",
+                    published=written, summary=None)
+    body = ("<html><head><title>t</title></head><body><article><p>"
+            + "Gunmen killed two police officers at a checkpoint in Tikrit yesterday, officials said. " * 8
+            + "</p></article></body></html>").encode()
+    record = FetchRecord(kind="article", url=url, feed_name="wire", started_at=datetime(2020, 6, 29, 6, tzinfo=UTC),
+                         status=200, n_bytes=len(body), duration_ms=1.0, outcome="ok")
+    ingested = extract_article(Page(item=item, final_url=url, status=200, content_type="text/html", body=body,
+                                    record=record), settings)
+    assert ingested.published_local_date == date(2020, 6, 29)
+    stages.store(settings, "run-1", [], [], [record], [ingested], {})
+    with open_db(settings.db_path) as conn:
+        writes.upsert_feed_items(conn, "run-1", [item])
+
+    (row,) = read_stored_pages(settings, None, None, after="")
+    page = stored_page(row)
+    assert page.item.published == written and page.item.published.utcoffset() == timedelta(hours=3)
+    assert extract_article(page, settings).published_local_date == date(2020, 6, 29)

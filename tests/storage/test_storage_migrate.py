@@ -69,9 +69,9 @@ def test_migrate_twice_is_a_no_op(populated_db):
         assert conn.execute("SELECT count(*) FROM v_events").fetchone()[0] > 0
 
 
-def test_0003_0004_upgrade_a_v2_database_and_keep_its_rows(db_path, schema_copy, tmp_path):
+def test_later_migrations_upgrade_a_v2_database_and_keep_its_rows(db_path, schema_copy, tmp_path):
     # a database as version 2 left it: its migrations and its views (without geonames_id)
-    later = {path.name: path.read_text() for path in schema_copy.glob("000[34]_*.sql")}
+    later = {path.name: path.read_text() for path in schema_copy.glob("000[345]_*.sql")}
     for name in later:
         (schema_copy / name).unlink()
     v2_views = tmp_path / "views_v2.sql"
@@ -92,12 +92,16 @@ def test_0003_0004_upgrade_a_v2_database_and_keep_its_rows(db_path, schema_copy,
             (schema_copy / name).write_text(sql)
         # added by hand beforehand: the migration still applies (IF NOT EXISTS)
         conn.execute("ALTER TABLE incidents ADD COLUMN geonames_id BIGINT")
-        assert migrate(conn, schema_dir=schema_copy) == ["0003_geonames_id", "0004_article_local_day_content_type"]
+        assert migrate(conn, schema_dir=schema_copy) == [
+            "0003_geonames_id", "0004_article_local_day_content_type", "0005_feed_item_utc_offset"]
         assert migrate(conn, schema_dir=schema_copy) == []
         article_columns = dict(conn.execute(
             "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'articles' "
             "AND column_name IN ('published_local_date', 'content_type')").fetchall())
         assert article_columns == {"published_local_date": "DATE", "content_type": "VARCHAR"}
+        assert conn.execute(
+            "SELECT data_type FROM information_schema.columns WHERE table_name = 'feed_items' "
+            "AND column_name = 'published_utc_offset_minutes'").fetchall() == [("SMALLINT",)]
         types = dict(conn.execute(
             "SELECT table_name, data_type FROM information_schema.columns "
             "WHERE column_name = 'geonames_id' AND table_name <> 'gazetteer'"

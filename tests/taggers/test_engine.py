@@ -136,6 +136,8 @@ def test_in_the_same_district_takes_the_previous_events_place(tagger):
     "Protesters clashed with police in Serbia on Tuesday, Belgrade radio said.",
     "Beirut again rejected on Thursday an appeal to deploy troops, after protesters clashed with police "
     "in Serbia.",
+    "Moscow has accused the opposition after protesters clashed with police in Serbia.",
+    "Protesters clashed with police in Serbia, and Beirut rejected the plan.",
 ])
 def test_a_city_that_names_a_broadcaster_or_a_government_is_not_the_place(tagger, sentence):
     e = tagger.tag(sentence, PUBLISHED, snippet=True)[0]
@@ -205,11 +207,19 @@ def test_the_place_where_it_happened_in_ordinary_sentences(tagger, sentence, loc
     ("Protesters threw objects at police in Portland, Oregon, on Thursday.", "USA", "Oregon", "Portland"),
     ("Police arrested 20 protesters in Portland, Maine on Friday.", "USA", "Maine", "Portland"),
     ("Militants attacked a checkpoint in Hawija, Kirkuk, killing two soldiers.", "IRQ", "Kirkuk", "Hawija"),
-    # a list is not a qualifier: Aleppo stays the city
+    # a list is not a qualifier: Aleppo stays the city, Florida the state
     ("Gunmen killed 3 people in Aleppo, Idlib and Hama on Monday.", "SYR", "Aleppo", "Aleppo"),
+    ("Protesters rallied in Florida, California and Texas on Saturday.", "USA", "Florida", None),
+    ("Protesters threw objects at police in Portland, Oregon, and damaged a car park.", "USA", "Oregon", "Portland"),
     # a count between the preposition and the place: Baghdad, not the Mosul of the next clause
     ("Suicide bombings at two Baghdad markets killed 18 people as Iraqi forces battle IS in Mosul.",
      "IRQ", "Baghdad", "Baghdad"),
+    # a year is not a count: "In 2003 Baghdad" has no preposition of its own
+    ("In 2003 Baghdad fell to US forces, and 5 soldiers were killed in Basra on Monday.", "IRQ", "Basra", "Basra"),
+    # the origin looked for past direction words too
+    ("A missionary from northern Calgary was arrested in Lebanon.", "LBN", None, None),
+    # an ambiguous curated name after "in the" with its feature word
+    ("A car bomb exploded in the Mansour district, killing 4.", "IRQ", "Baghdad", "Mansour"),
 ])
 def test_a_qualified_or_counted_place(tagger, sentence, country, admin1, location):
     e = tagger.tag(sentence, PUBLISHED, snippet=True)[0]
