@@ -59,6 +59,9 @@ class Settings:
     )
     max_articles_per_feed: int = _setting(200, "New articles fetched per feed and run.")
     extraction_timeout: float = _setting(20.0, "Seconds one page may take in trafilatura.")
+    extraction_worker_max_mb: int = _setting(
+        1024, "An extraction worker using more memory than this (MB) after a page is replaced."
+    )
     min_text_chars: int = _setting(200, "Extracted text shorter than this is recorded as too_short.")
     rules_dir: Path = _setting(
         PROJECT_ROOT / "taggers" / "rules", "Directory of tagger rule packs."

@@ -430,6 +430,25 @@ def test_workers_are_kept_between_calls_and_stopped_on_request() -> None:
     assert not any(process.is_alive() for process in processes)
 
 
+def test_a_worker_over_its_memory_limit_is_replaced_between_pages() -> None:
+    # every worker is over 1 MB once Python is loaded: each serves one page, then is replaced
+    settings = load_settings(environ={}, extraction_timeout=5, extraction_worker_max_mb=1)
+    pages = [fixture_page(name)[0] for name in FIXTURE_NAMES[:4]]
+    shutdown_workers()
+
+    bloated = extract_articles(pages, settings, workers=2, extract=tag_with_worker_pid)
+
+    assert len({a.site_name for a in bloated}) == len(pages)  # a fresh process per page
+    assert [a.text for a in bloated] == [extract_article(p, settings).text for p in pages]
+    shutdown_workers()
+    lean = extract_articles(
+        pages, dataclasses.replace(settings, extraction_worker_max_mb=1024), workers=2,
+        extract=tag_with_worker_pid,
+    )
+    assert len({a.site_name for a in lean}) <= 2
+    shutdown_workers()
+
+
 def test_no_pages_no_work(settings: Settings) -> None:
     assert extract_articles([], settings) == []
 
