@@ -6,6 +6,8 @@ and the ids the judgement is keyed on, but none of the tagger's place fields, so
 cannot lean on our output. Usage:
 
     python -m evaluation.judging case2021 --sample 100 --seed 2026 > packet.tsv
+
+Texts that places_unseen.tsv already judges are never drawn again.
 """
 
 from __future__ import annotations
@@ -40,8 +42,12 @@ def case2021_texts(shared_root: Path) -> list[JudgingText]:
 PACKET_SETS: dict[str, Callable[[Path], list[JudgingText]]] = {"case2021": case2021_texts}
 
 
-def sample_texts(texts: Sequence[JudgingText], size: int, seed: int) -> list[JudgingText]:
-    """A reproducible sample, in corpus order so the packet reads like the corpus."""
+def sample_texts(texts: Sequence[JudgingText], size: int, seed: int,
+                 judged: Iterable[tuple[str, str]] = ()) -> list[JudgingText]:
+    """A reproducible sample, in corpus order so the packet reads like the corpus, of the
+    texts not already ``judged`` ((set, key) pairs): a new batch is new ground."""
+    judged = set(judged)
+    texts = [text for text in texts if (text.set_name, text.key) not in judged]
     chosen = set(random.Random(seed).sample(range(len(texts)), min(size, len(texts))))
     return [text for index, text in enumerate(texts) if index in chosen]
 
@@ -79,7 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     def tag(text: JudgingText) -> list[Event]:
         return tagger.tag(text.text, text.published, doc_id=text.key, snippet=True)
 
-    texts = sample_texts(PACKET_SETS[args.set_name](args.shared_root), args.sample, args.seed)
+    judged = {(j.set_name, j.key) for j in corpora.load_place_judgements()}
+    texts = sample_texts(PACKET_SETS[args.set_name](args.shared_root), args.sample, args.seed, judged)
     print("\t".join(PACKET_COLUMNS))
     for row in packet_rows(texts, tag):
         print("\t".join(str(value) for value in row))

@@ -17,6 +17,16 @@ def test_sample_is_reproducible_and_in_corpus_order() -> None:
     assert len(sample_texts(texts, 500, seed=7)) == 50  # a sample larger than the corpus is all of it
 
 
+def test_texts_already_judged_are_never_drawn_again() -> None:
+    texts = [JudgingText("case2021", str(n), f"text {n}") for n in range(50)]
+    judged = {("case2021", str(n)) for n in range(0, 50, 2)} | {("plover", "1")}
+
+    drawn = sample_texts(texts, 500, seed=7, judged=judged)
+
+    # odd keys only: "1" is drawn, though plover's text "1" was judged (another text)
+    assert [t.key for t in drawn] == [str(n) for n in range(1, 50, 2)]
+
+
 def test_packet_gives_each_event_sentence_once_and_nothing_of_our_places() -> None:
     tagger = Tagger.load()
     text = JudgingText(
