@@ -198,7 +198,7 @@ def load_plover_gsr(shared_root: Path = DEFAULT_SHARED_ROOT) -> list[PloverSente
 
 PLACE_JUDGEMENTS_FILE = PROJECT_ROOT / "evaluation" / "data" / "places_unseen.tsv"
 NO_PLACE_FILE = PROJECT_ROOT / "evaluation" / "data" / "no_place_sentences.txt"
-_JUDGEMENT_COLUMNS = ["set", "key", "char_start", "country", "admin1", "admin1_code", "location", "note"]
+_JUDGEMENT_COLUMNS = ["batch", "set", "key", "char_start", "country", "admin1", "admin1_code", "location", "note"]
 
 
 @dataclass(frozen=True)
@@ -212,6 +212,7 @@ class PlaceJudgement:
     admin1: str | None  # empty: the text places the event in no admin1
     admin1_code: str | None
     location: str | None
+    batch: int = 1  # the judging round: each batch's first run was blind
 
 
 def load_place_judgements(path: Path = PLACE_JUDGEMENTS_FILE) -> list[PlaceJudgement]:
@@ -230,14 +231,16 @@ def load_place_judgements(path: Path = PLACE_JUDGEMENTS_FILE) -> list[PlaceJudge
         if len(fields) != len(_JUDGEMENT_COLUMNS):
             raise ConfigError(str(path), number,
                               f"expected {len(_JUDGEMENT_COLUMNS)} tab-separated fields, got {len(fields)}")
-        set_name, key, start, country, admin1, code, location, _note = (f.strip() for f in fields)
+        batch, set_name, key, start, country, admin1, code, location, _note = (f.strip() for f in fields)
+        if not batch.isdigit() or int(batch) < 1:
+            raise ConfigError(str(path), number, f"batch must be a positive number, got {batch!r}")
         if not start.isdigit():
             raise ConfigError(str(path), number, f"char_start must be a number, got {start!r}")
         if (set_name, key, int(start)) in seen:
             raise ConfigError(str(path), number, f"duplicate judgement of {set_name}/{key} at {start}")
         seen.add((set_name, key, int(start)))
         rows.append(PlaceJudgement(set_name, key, int(start), country or None, admin1 or None, code or None,
-                                   location or None))
+                                   location or None, int(batch)))
     return rows
 
 

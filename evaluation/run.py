@@ -132,10 +132,10 @@ SNIPPET_SETS = frozenset({"case2021", "plover", "petr2"})
 _ARTICLE_SETS = ("zyte", "naeb", "fundus")
 
 
-# place-judgement batches judged after the rules were last changed (their first run is a blind
-# figure), reported on their own: (result key, the set they were drawn from, report label)
-_LATER_BATCHES = (("unseen_batch2", "htmldate", "batch 2 (htmldate pages)"),
-                  ("unseen_batch3", "case2021", "batch 3 (CASE 2021 snippets)"))
+# later place-judgement batches (each judged after the rules were last changed: its first run is
+# a blind figure), reported on their own: (result key, batch number, report label)
+_LATER_BATCHES = (("unseen_batch2", 2, "batch 2 (htmldate pages)"),
+                  ("unseen_batch3", 3, "batch 3 (CASE 2021 snippets)"))
 
 
 def _extracted_items(shared_root: Path, keys: set[str]) -> dict[str, _Item]:
@@ -200,9 +200,9 @@ def _load_places(shared_root: Path, gazetteer: Any) -> tuple[list[_Item], Callab
         found = {text: [m.surface for m in gazetteer.find(text)] for text in no_place}
         return {
             "unseen": scoring.score_place_judgements(judgements, events, same_place),
-            **{key: scoring.score_place_judgements([j for j in judgements if j.set_name == set_name],
+            **{key: scoring.score_place_judgements([j for j in judgements if j.batch == batch],
                                                    events, same_place)
-               for key, set_name, _ in _LATER_BATCHES},
+               for key, batch, _ in _LATER_BATCHES},
             "plover": scoring.score_plover_places(located, by_text, taxonomy, same_place),
             "no_place": scoring.score_no_place(found),
         }

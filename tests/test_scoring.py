@@ -631,11 +631,15 @@ def test_place_free_sentences_count_every_place_found():
 
 def test_place_judgement_file_errors_name_file_and_line(tmp_path):
     path = tmp_path / "judged.tsv"
-    path.write_text("# comment\nset\tkey\tchar_start\tcountry\tadmin1\tadmin1_code\tlocation\tnote\n"
-                    "zyte\tk\tzero\tIRQ\t\t\t\t\n", encoding="utf-8")
+    header = "batch\tset\tkey\tchar_start\tcountry\tadmin1\tadmin1_code\tlocation\tnote\n"
+    path.write_text("# comment\n" + header + "1\tzyte\tk\tzero\tIRQ\t\t\t\t\n", encoding="utf-8")
     with pytest.raises(ConfigError) as error:
         corpora.load_place_judgements(path)
     assert error.value.line == 3 and "char_start" in str(error.value)
+    path.write_text(header + "zyte\tzyte\tk\t0\tIRQ\t\t\t\t\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        corpora.load_place_judgements(path)
+    assert error.value.line == 2 and "batch" in str(error.value)
     path.write_text("set\tkey\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="header"):
         corpora.load_place_judgements(path)
@@ -644,12 +648,13 @@ def test_place_judgement_file_errors_name_file_and_line(tmp_path):
 def test_shipped_place_judgements_load():
     judged = corpora.load_place_judgements()
     assert len(judged) >= 150 and sum(1 for j in judged if j.admin1) >= 80
+    assert {j.batch for j in judged} >= {1, 2, 3}
 
 
 def test_a_duplicate_place_judgement_is_refused(tmp_path):
     path = tmp_path / "judged.tsv"
-    row = "zyte\tk\t0\tIRQ\tDiyala\t\t\t\n"
-    path.write_text("set\tkey\tchar_start\tcountry\tadmin1\tadmin1_code\tlocation\tnote\n" + row + row,
+    row = "1\tzyte\tk\t0\tIRQ\tDiyala\t\t\t\n"
+    path.write_text("batch\tset\tkey\tchar_start\tcountry\tadmin1\tadmin1_code\tlocation\tnote\n" + row + row,
                     encoding="utf-8")
     with pytest.raises(ConfigError, match="duplicate") as error:
         corpora.load_place_judgements(path)
