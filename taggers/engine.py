@@ -84,6 +84,13 @@ def _names_a_source_or_government(mention: PlaceMention, text: str) -> bool:
     return mention.preposition in {"by", "under"} or _GOVERNMENT_AFTER.match(after) is not None
 
 
+# where something was said, not where it happened: "speaking in Baghdad, ...", "a report
+# released Tuesday in the Rwandan capital alleged ...", "told reporters in Kabul"
+_SPOKEN_AT = re.compile(
+    r"\b(?:said|says|speaking|spoke|told (?:reporters|journalists|a news conference|a press conference|a briefing)|"
+    r"(?:report|statement|study|findings)\s+(?:was\s+|were\s+)?(?:released|published|issued|presented))"
+    r"(?:\s+\w+){0,2}\s+(?:in|at)\s+$", re.I)
+
 _SEPARATE = re.compile(r"\b(?:separate(?:ly)?|another|elsewhere|meanwhile|in a second|a second)\b", re.I)
 
 
@@ -511,6 +518,12 @@ class Tagger:
         if any(p.strong for p in s_places):
             # "a missionary from Calgary was arrested in Lebanon": the origin is not the place
             s_places = [p for p in s_places if p.governor != "from"]
+        spoken = [p for p in s_places if _SPOKEN_AT.search(sentence.text, 0, p.start - sentence.start)]
+        if spoken and len(spoken) < len(s_places):
+            s_places = [p for p in s_places if p not in spoken]
+        else:
+            spoken = []
+        spoken_regions = {p.candidates[0].admin1 for p in spoken}
         specific = [p for p in s_places if p.kind not in {"admin1", "country"}]
         regions = [p for p in s_places if p.kind == "admin1"]
         region_names = {c.admin1 for p in regions for c in p.candidates}
@@ -541,9 +554,11 @@ class Tagger:
             return self.gazetteer.resolve(regions[0], region_names=region_names,
                                           admin1_counts=article.admin1_counts, country=article.country), False
         if any(p.kind == "country" for p in s_places):
-            countries = [p for p in s_places if p.kind == "country"]
+            # "France was aware of the killings in Rwanda": the country it happened in, first
+            countries = sorted((p for p in s_places if p.kind == "country"), key=lambda p: not p.strong)
             fallback = article.place_for(sentence)
-            if fallback and fallback.country == countries[0].candidates[0].country:
+            if (fallback and fallback.country == countries[0].candidates[0].country
+                    and fallback.admin1 not in spoken_regions):  # not the region only spoken from
                 return fallback, False
             return countries[0].candidates[0], False
         if article.event_place is not None:

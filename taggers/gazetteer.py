@@ -116,6 +116,13 @@ LARGE_CITY_POPULATION = 100_000
 # a GeoNames place after a preposition in an article that names no country at all
 LOCATIVE_MIN_POPULATION = 5_000
 _MAX_CANDIDATES = 8
+# "the Indian capital", "the South Sudanese capital", "Kenya's capital"; not "capital markets"
+_CAPITAL_PHRASE = re.compile(
+    r"(?:\b[Tt]he (?P<demonym>[A-Z][\w-]*(?: [A-Z][\w-]*)?)|(?P<country>\b[A-Z][\w.-]*(?: [A-Z][\w-]*)?)['’]s) capital\b"
+    r"(?! (?:markets?|flows?|flight|gains?|investments?|spending|expenditure|punishment|goods|stock|"
+    r"requirements?|controls?|account|base|outflows?|inflows?|injection|expenditures?)\b)")
+# the capital named right after the phrase: "the Afghan capital Kabul", "Kenya's capital, Nairobi"
+_NAMED_AFTER = re.compile(r",? (?:city )?(?:of )?[A-Z]")
 
 _UPPER = "".join(re.escape(c) for c in map(chr, range(0x2000)) if c.isalpha() and c.isupper())
 # a span starts at a capitalised word, or at a lower-case article glued to one ("al-Qaim")
@@ -157,6 +164,7 @@ class Country:
     iso2: str
     name: str
     demonym: str
+    capital: str = ""  # as news means it in "the Kenyan capital"
 
 
 @dataclass(frozen=True)
@@ -398,6 +406,7 @@ class Gazetteer:
         self._candidate_cache: dict[str, tuple[_Candidate, ...]] = {}
         self._weak_cache: dict[str, bool] = {}
         self._big_cache: dict[str, bool] = {}
+        self._capital_cache: dict[str, Place | None] = {}
         self._table_keys = [t.keys for t in self.tables]
         self.size = len(places) + sum(len(t) for t in self.tables)
         for compiled in self.tables:  # admin1 of countries the curated files do not cover
@@ -551,7 +560,45 @@ class Gazetteer:
                                          reference, before[-1] if before else "",
                                          _kilometres(distance) if distance else None, strong, head))
             last_end = extended
-        return _qualified(mentions, text)
+        return _qualified(self._with_capitals(mentions, text, folded), text)
+
+    def capital_place(self, iso3: str) -> Place | None:
+        """The national capital of a country (``countries.tsv``), as a city of the gazetteer."""
+        if iso3 not in self._capital_cache:
+            country = self.countries.get(iso3)
+            cities = [p for p in self.lookup(country.capital, iso3) if p.kind in ("city", "town")] if (
+                country and country.capital) else []
+            exact = [p for p in cities if fold_name(p.name) == fold_name(country.capital)]  # not Delhi for New Delhi
+            self._capital_cache[iso3] = max(exact or cities, key=lambda p: p.population) if cities else None
+        return self._capital_cache[iso3]
+
+    def _with_capitals(self, mentions: list[PlaceMention], text: str, folded: str) -> list[PlaceMention]:
+        """"the Indian capital", "Kenya's capital": the capital city, unless the phrase goes on
+        to name it ("the Afghan capital Kabul": that name is the mention)."""
+        found: list[tuple[int, int, Place]] = []
+        for match in _CAPITAL_PHRASE.finditer(text):
+            if _NAMED_AFTER.match(text, match.end()):
+                continue
+            words = match.group("demonym") or match.group("country")
+            if match.group("demonym"):
+                country = self.by_demonym.get(fold_name(words))
+            else:
+                named = [m for m in mentions if m.start == match.start("country") and m.kind == "country"]
+                country = self.countries.get(named[0].candidates[0].country) if named else None
+            place = self.capital_place(country.iso3) if country else None
+            if place is not None:
+                found.append((match.start(), match.end(), place))
+        if not found:
+            return mentions
+        mentions = [m for m in mentions if not any(start <= m.start < end for start, end, _ in found)]
+        for start, end, place in found:
+            before = folded[max(0, start - 40):start].split()
+            head, _prior = _governor(before)
+            previous = before[-1] if before else ""
+            mentions.append(PlaceMention((place,), start, end, text[start:end], previous in _LOCATIVE,
+                                         preposition=previous, strong=head in _STRONG_LOCATIVE and head != "from",
+                                         governor=head))
+        return sorted(mentions, key=lambda m: m.start)
 
     def _spans(self, text: str, folded: str) -> tuple[list[_Span], set[str], set[tuple[str, str | None]]]:
         spans: list[_Span] = []
@@ -920,10 +967,10 @@ def load_curated(
         data_dir / "countries.tsv", data_dir / "admin1.tsv", data_dir / "places.tsv")
     countries: dict[str, Country] = {}
     entries: list[tuple[set[str], Place]] = []
-    for line, row in _rows(countries_path, ["iso3", "iso2", "name", "demonym", "variants"]):
+    for line, row in _rows(countries_path, ["iso3", "iso2", "name", "demonym", "variants", "capital"]):
         if not re.fullmatch(r"[A-Z]{3}", row["iso3"]):
             raise RuleError(countries_path, line, f"iso3 {row['iso3']!r} is not ISO 3166-1 alpha-3")
-        countries[row["iso3"]] = Country(row["iso3"], row["iso2"], row["name"], row["demonym"])
+        countries[row["iso3"]] = Country(row["iso3"], row["iso2"], row["name"], row["demonym"], row["capital"])
         names = {row["name"], *row["variants"].split("|")} - {""}
         spellings |= names
         entries.append((_keys_of(names, min_letters=2), Place(row["name"], "country", row["iso3"])))

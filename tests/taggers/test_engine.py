@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from taggers.engine import Tagger
+from taggers.text import fold_name
 
 PUBLISHED = date(2026, 11, 18)  # a Wednesday
 
@@ -222,6 +223,36 @@ def test_the_place_where_it_happened_in_ordinary_sentences(tagger, sentence, loc
     ("A car bomb exploded in the Mansour district, killing 4.", "IRQ", "Baghdad", "Mansour"),
 ])
 def test_a_qualified_or_counted_place(tagger, sentence, country, admin1, location):
+    e = tagger.tag(sentence, PUBLISHED, snippet=True)[0]
+    assert (e.country, e.admin1, e.location) == (country, admin1, location)
+
+
+@pytest.mark.parametrize(("sentence", "country", "admin1", "location"), [
+    ("Police fired tear gas at protesters in the Indian capital on Monday, injuring 20.", "IND", "Delhi",
+     "New Delhi"),
+    ("Protesters clashed with police in Kenya's capital on Friday.", "KEN", "Nairobi City", "Nairobi"),
+    ("Protesters clashed with police in the South Sudanese capital on Friday.", "SSD", "Central Equatoria",
+     "Juba"),
+    # the phrase goes on to name the capital: that name is the place
+    ("A bomb exploded in the Afghan capital Kabul on Tuesday, killing two.", "AFG", "Kabul", "Kabul"),
+    # money, not a city
+    ("Protesters rallied in Mumbai as Indian capital markets fell.", "IND", "Maharashtra", "Mumbai"),
+])
+def test_a_national_capital_by_its_country(tagger, sentence, country, admin1, location):
+    e = tagger.tag(sentence, PUBLISHED, snippet=True)[0]
+    assert (e.country, e.location) == (country, location)
+    assert fold_name(e.admin1) == fold_name(admin1)
+
+
+@pytest.mark.parametrize(("sentence", "country", "admin1", "location"), [
+    ("Speaking in Baghdad, the minister said five soldiers were killed in Mosul on Monday.", "IRQ", "Nineveh",
+     "Mosul"),
+    ("A report released Tuesday in the Rwandan capital alleged that soldiers killed 40 villagers in Rwanda.",
+     "RWA", None, None),
+    # the only place named stays the place
+    ("Speaking in Kabul, police said gunmen killed two guards on Monday.", "AFG", "Kabul", "Kabul"),
+])
+def test_where_it_was_said_is_not_where_it_happened(tagger, sentence, country, admin1, location):
     e = tagger.tag(sentence, PUBLISHED, snippet=True)[0]
     assert (e.country, e.admin1, e.location) == (country, admin1, location)
 

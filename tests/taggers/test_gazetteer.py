@@ -123,6 +123,15 @@ def test_ambiguous_country_names_need_their_case(gazetteer):
 
 
 # ---------------------------------------------------------------------------- admin1
+def test_every_listed_capital_is_a_city_of_its_country(gazetteer):
+    listed = [c for c in gazetteer.countries.values() if c.capital]
+    assert len(listed) > 180
+    for country in listed:
+        place = gazetteer.capital_place(country.iso3)
+        assert place is not None and place.country == country.iso3, country
+    assert gazetteer.capital_place("SGP") is None  # none listed: the city is the country
+
+
 @pytest.mark.parametrize(("name", "code"), [
     ("Salah al-Din", "IQ-SD"), ("Diyala", "IQ-DI"), ("Kirkuk", "IQ-KI"), ("Nineveh", "IQ-NI"),
     ("Erbil", "IQ-AR"), ("Anbar", "IQ-AN"), ("Deir ez-Zor", "SY-DY"), ("Borno", "NG-BO"),
