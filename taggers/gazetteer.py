@@ -118,7 +118,8 @@ LOCATIVE_MIN_POPULATION = 5_000
 _MAX_CANDIDATES = 8
 # "the Indian capital", "the South Sudanese capital", "Kenya's capital"; not "capital markets"
 _CAPITAL_PHRASE = re.compile(
-    r"(?:\b[Tt]he (?P<demonym>[A-Z][\w-]*(?: [A-Z][\w-]*)?)|(?P<country>\b[A-Z][\w.-]*(?: [A-Z][\w-]*)?)['’]s) capital\b"
+    r"(?:\b[Tt]he (?P<demonym>[A-Z][\w-]*(?: [A-Z][\w-]*)?)"
+    r"|(?P<country>\b[A-Z][\w.-]*(?: [A-Z][\w-]*)?)['’]s) capital\b"
     r"(?! (?:markets?|flows?|flight|gains?|investments?|spending|expenditure|punishment|goods|stock|"
     r"requirements?|controls?|account|base|outflows?|inflows?|injection|expenditures?)\b)")
 # the capital named right after the phrase: "the Afghan capital Kabul", "Kenya's capital, Nairobi"
