@@ -91,6 +91,12 @@ _SPOKEN_AT = re.compile(
     r"(?:report|statement|study|findings)\s+(?:was\s+|were\s+)?(?:released|published|issued|presented))"
     r"(?:\s+\w+){0,2}\s+(?:in|at)\s+$", re.I)
 
+# the national capital, unnamed: "in the capital", "in the country's capital" (not "the
+# provincial capital", not "the capital, Bamako": the name is then the place)
+_IN_THE_CAPITAL = re.compile(
+    r"\b(?:in|at|inside|across) the (?:(?:country|nation)['’]s )?capital\b"
+    r"(?!,? (?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|On|After|As)\b)[A-Z])")
+
 _SEPARATE = re.compile(r"\b(?:separate(?:ly)?|another|elsewhere|meanwhile|in a second|a second)\b", re.I)
 
 
@@ -561,6 +567,11 @@ class Tagger:
                     and fallback.admin1 not in spoken_regions):  # not the region only spoken from
                 return fallback, False
             return countries[0].candidates[0], False
+        if article.country and _IN_THE_CAPITAL.search(sentence.text):
+            # "rallied outside the army's headquarters in the capital": the article's country's
+            capital = self.gazetteer.capital_place(article.country)
+            if capital is not None:
+                return capital, False
         if article.event_place is not None:
             # "in the same district", "the gunman then killed himself": where the last event was
             return article.event_place, False
@@ -656,7 +667,11 @@ class _ArticleContext:
         if title:
             for mention in tagger.gazetteer.find(title):
                 countries[mention.candidates[0].country] += 2
-        country = countries.most_common(1)[0][0] if countries else country_hint
+        # no place names a country: the feed's, else the one the text's demonyms name most
+        # ("Six Malian soldiers were killed ... in the desert")
+        demonyms = Counter(tagger.gazetteer.demonym_countries(text)) if not countries and not country_hint else None
+        country = (countries.most_common(1)[0][0] if countries else country_hint
+                   or (demonyms.most_common(1)[0][0] if demonyms else None))
         dateline = None
         # the dateline opens the first body paragraph: "KIRKUK, Iraq (Wire) - ..."
         match = _DATELINE.search(text[:800])

@@ -122,6 +122,8 @@ _CAPITAL_PHRASE = re.compile(
     r"|(?P<country>\b[A-Z][\w.-]*(?: [A-Z][\w-]*)?)['’]s) capital\b"
     r"(?! (?:markets?|flows?|flight|gains?|investments?|spending|expenditure|punishment|goods|stock|"
     r"requirements?|controls?|account|base|outflows?|inflows?|injection|expenditures?)\b)")
+# demonyms are one or two capitalised words ("Malian", "South Sudanese")
+_CAPITALISED_WORD = re.compile(r"\b[A-Z][a-z]+\b")
 # the capital named right after the phrase: "the Afghan capital Kabul", "Kenya's capital, Nairobi"
 _NAMED_AFTER = re.compile(r",? (?:city )?(?:of )?[A-Z]")
 
@@ -562,6 +564,27 @@ class Gazetteer:
                                          _kilometres(distance) if distance else None, strong, head))
             last_end = extended
         return _qualified(self._with_capitals(mentions, text, folded), text)
+
+    def demonym_countries(self, text: str) -> list[str]:
+        """ISO3 of each demonym in ``text``, in order ("Malian soldiers"; "South Sudanese
+        troops": a two-word demonym before its last word)."""
+        found = []
+        words = list(_CAPITALISED_WORD.finditer(text))
+        skip = False
+        for here, after in zip(words, [*words[1:], None][: len(words)], strict=True):
+            if skip:
+                skip = False
+                continue
+            if after is not None and text[here.end():after.start()] == " ":
+                pair = self.by_demonym.get(fold_name(f"{here.group()} {after.group()}"))
+                if pair is not None:
+                    found.append(pair.iso3)
+                    skip = True
+                    continue
+            country = self.by_demonym.get(fold_name(here.group()))
+            if country is not None:
+                found.append(country.iso3)
+        return found
 
     def capital_place(self, iso3: str) -> Place | None:
         """The national capital of a country (``countries.tsv``), as a city of the gazetteer."""

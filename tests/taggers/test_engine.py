@@ -245,6 +245,21 @@ def test_a_national_capital_by_its_country(tagger, sentence, country, admin1, lo
 
 
 @pytest.mark.parametrize(("sentence", "country", "admin1", "location"), [
+    # no place names a country: the demonyms do
+    ("Six Malian soldiers were killed when militants ambushed a patrol in the desert on Sunday.", "MLI", None, None),
+    ("Three South Sudanese soldiers were killed when gunmen ambushed their convoy on Sunday.", "SSD", None, None),
+    # the capital, unnamed, of the article's country; a weekday after it is not its name
+    ("Thousands of Sudanese protesters rallied outside the army headquarters in the capital Sunday, "
+     "and police fired tear gas.", "SDN", "Khartoum", "Khartoum"),
+    # a provincial capital is not the national one
+    ("Gunmen killed two Afghan policemen in the provincial capital on Monday.", "AFG", None, None),
+])
+def test_the_country_from_demonyms_and_the_unnamed_capital(tagger, sentence, country, admin1, location):
+    e = tagger.tag(sentence, PUBLISHED, snippet=True)[0]
+    assert (e.country, e.admin1, e.location) == (country, admin1, location)
+
+
+@pytest.mark.parametrize(("sentence", "country", "admin1", "location"), [
     ("Speaking in Baghdad, the minister said five soldiers were killed in Mosul on Monday.", "IRQ", "Nineveh",
      "Mosul"),
     ("A report released Tuesday in the Rwandan capital alleged that soldiers killed 40 villagers in Rwanda.",

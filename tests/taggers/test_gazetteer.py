@@ -123,6 +123,12 @@ def test_ambiguous_country_names_need_their_case(gazetteer):
 
 
 # ---------------------------------------------------------------------------- admin1
+def test_demonym_countries(gazetteer):
+    assert gazetteer.demonym_countries("Three South Sudanese and two Malian soldiers died.") == ["SSD", "MLI"]
+    assert gazetteer.demonym_countries("officers seized nine pistols") == []  # no capitalised word at all
+    assert gazetteer.demonym_countries("Syrian") == ["SYR"]
+
+
 def test_every_listed_capital_is_a_city_of_its_country(gazetteer):
     listed = [c for c in gazetteer.countries.values() if c.capital]
     assert len(listed) > 180
