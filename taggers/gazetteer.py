@@ -678,6 +678,8 @@ class Gazetteer:
         package: list[_Candidate] = []
         if self._table_keys and (key in self._table_keys[0] or any(key in k for k in self._table_keys[1:])):
             glued = _is_glued(text, folded, start, end, previous)
+            if glued and previous.endswith(("'s", "’s")) and canonical_key(previous[:-2]) in self._curated:
+                glued = False  # "South Sudan's Unity State", "Syria's Idlib": the container, not a name
             if not glued and key not in self.not_places:
                 package = list(self._candidates_of(key))
         if previous == "to" and before.endswith("according to "):
@@ -719,11 +721,14 @@ class Gazetteer:
             return True  # "on Rafah", "eastern Sanaa", "between Tripoli and Misrata"
         if span.key in self.ambiguous:
             return bool(span.suffix)  # "in the Mansour district"; not "near the Gare de Lyon"
-        if (span.suffix == "" and any(p.kind != "country" for p in span.curated)
-                and _in_longer_name(text, span.start, span.end, "", after=True)):
-            # "Salaheddine Sidhoum", "Diyala Operations Command": a name, not the place
-            # (countries have their own rule below: "US President" is the United States)
-            return False
+        if span.suffix == "" and any(p.kind != "country" for p in span.curated):
+            # "Salaheddine Sidhoum", "Diyala Operations Command", "Sheikh Ali Salman": a name,
+            # not the place (countries have their own rule below: "US President" is the US)
+            words = text[max(0, span.start - 30):span.start].split()
+            previous = fold(words[-1]) if words else ""
+            given = previous if previous in self._persons or previous.rstrip(".") in _TITLES else ""
+            if _in_longer_name(text, span.start, span.end, given, after=True):
+                return False
         spellings = self._case_exact.get(span.key)
         if spellings is None:
             return True

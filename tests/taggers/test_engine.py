@@ -251,6 +251,8 @@ def test_a_national_capital_by_its_country(tagger, sentence, country, admin1, lo
     # the capital, unnamed, of the article's country; a weekday after it is not its name
     ("Thousands of Sudanese protesters rallied outside the army headquarters in the capital Sunday, "
      "and police fired tear gas.", "SDN", "Khartoum", "Khartoum"),
+    # a place after its country's possessive
+    ("Fighters clashed in the north of South Sudan's Unity State on Monday, killing 12.", "SSD", "Unity", None),
     # a provincial capital is not the national one
     ("Gunmen killed two Afghan policemen in the provincial capital on Monday.", "AFG", None, None),
 ])
