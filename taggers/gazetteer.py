@@ -850,8 +850,15 @@ def _qualified(mentions: list[PlaceMention], text: str) -> list[PlaceMention]:
     region or country means the place of that very name inside it (not Jamaica's Portland
     parish). Not in a list ("Florida, California and Texas"), and not a namesake known there
     only by another name."""
-    out = list(mentions)
+    out: list[PlaceMention | None] = list(mentions)
     for i, (mention, qualifier) in enumerate(pairwise(mentions)):
+        if (text[mention.end:qualifier.start] == " of " and qualifier.kind == "country"
+                and mention.kind != "country"):
+            # "the Southwest state of Somalia": that country's, or no place of this name at all
+            country = qualifier.candidates[0].country
+            inside = tuple(c for c in mention.candidates if c.country == country)
+            out[i] = replace(mention, candidates=inside) if inside else None
+            continue
         if not _QUALIFIER_GAP.fullmatch(text, mention.end, qualifier.start):
             continue
         if i + 2 < len(mentions) and _LIST_GAP.fullmatch(text, qualifier.end, mentions[i + 2].start):
@@ -864,7 +871,7 @@ def _qualified(mentions: list[PlaceMention], text: str) -> list[PlaceMention]:
                        and fold_name(c.name) == surface)
         if inside:
             out[i] = replace(mention, candidates=inside)
-    return out
+    return [m for m in out if m is not None]
 
 
 _CUE_BEFORE = _STRONG_LOCATIVE | {"to", "of"}

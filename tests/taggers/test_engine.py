@@ -253,6 +253,8 @@ def test_a_national_capital_by_its_country(tagger, sentence, country, admin1, lo
      "and police fired tear gas.", "SDN", "Khartoum", "Khartoum"),
     # a place after its country's possessive
     ("Fighters clashed in the north of South Sudan's Unity State on Monday, killing 12.", "SSD", "Unity", None),
+    # "X of <country>": that country's X, or none (not Burkina Faso's Sud-Ouest)
+    ("Gunmen attacked soldiers of the Southwest state of Somalia with a grenade, killing two.", "SOM", None, None),
     # a provincial capital is not the national one
     ("Gunmen killed two Afghan policemen in the provincial capital on Monday.", "AFG", None, None),
 ])
