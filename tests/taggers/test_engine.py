@@ -221,8 +221,27 @@ def test_the_place_where_it_happened_in_ordinary_sentences(tagger, sentence, loc
     ("A missionary from northern Calgary was arrested in Lebanon.", "LBN", None, None),
     # an ambiguous curated name after "in the" with its feature word
     ("A car bomb exploded in the Mansour district, killing 4.", "IRQ", "Baghdad", "Mansour"),
+    # no place names a country: the demonyms do
+    ("Six Malian soldiers were killed when militants ambushed a patrol in the desert on Sunday.", "MLI", None, None),
+    ("Three South Sudanese soldiers were killed when gunmen ambushed their convoy on Sunday.", "SSD", None, None),
+    # the capital, unnamed, of the article's country; a weekday after it is not its name
+    ("Thousands of Sudanese protesters rallied outside the army headquarters in the capital Sunday, "
+     "and police fired tear gas.", "SDN", "Khartoum", "Khartoum"),
+    # a place after its country's possessive
+    ("Fighters clashed in the north of South Sudan's Unity State on Monday, killing 12.", "SSD", "Unity", None),
+    # "X of <country>": that country's X, or none (not Burkina Faso's Sud-Ouest)
+    ("Gunmen attacked soldiers of the Southwest state of Somalia with a grenade, killing two.", "SOM", None, None),
+    # a provincial capital is not the national one
+    ("Gunmen killed two Afghan policemen in the provincial capital on Monday.", "AFG", None, None),
+    # where something was said is not where it happened
+    ("Speaking in Baghdad, the minister said five soldiers were killed in Mosul on Monday.", "IRQ", "Nineveh",
+     "Mosul"),
+    ("A report released Tuesday in the Rwandan capital alleged that soldiers killed 40 villagers in Rwanda.",
+     "RWA", None, None),
+    # the only place named stays the place
+    ("Speaking in Kabul, police said gunmen killed two guards on Monday.", "AFG", "Kabul", "Kabul"),
 ])
-def test_a_qualified_or_counted_place(tagger, sentence, country, admin1, location):
+def test_the_place_one_sentence_gives_its_event(tagger, sentence, country, admin1, location):
     e = tagger.tag(sentence, PUBLISHED, snippet=True)[0]
     assert (e.country, e.admin1, e.location) == (country, admin1, location)
 
@@ -242,38 +261,6 @@ def test_a_national_capital_by_its_country(tagger, sentence, country, admin1, lo
     e = tagger.tag(sentence, PUBLISHED, snippet=True)[0]
     assert (e.country, e.location) == (country, location)
     assert fold_name(e.admin1) == fold_name(admin1)
-
-
-@pytest.mark.parametrize(("sentence", "country", "admin1", "location"), [
-    # no place names a country: the demonyms do
-    ("Six Malian soldiers were killed when militants ambushed a patrol in the desert on Sunday.", "MLI", None, None),
-    ("Three South Sudanese soldiers were killed when gunmen ambushed their convoy on Sunday.", "SSD", None, None),
-    # the capital, unnamed, of the article's country; a weekday after it is not its name
-    ("Thousands of Sudanese protesters rallied outside the army headquarters in the capital Sunday, "
-     "and police fired tear gas.", "SDN", "Khartoum", "Khartoum"),
-    # a place after its country's possessive
-    ("Fighters clashed in the north of South Sudan's Unity State on Monday, killing 12.", "SSD", "Unity", None),
-    # "X of <country>": that country's X, or none (not Burkina Faso's Sud-Ouest)
-    ("Gunmen attacked soldiers of the Southwest state of Somalia with a grenade, killing two.", "SOM", None, None),
-    # a provincial capital is not the national one
-    ("Gunmen killed two Afghan policemen in the provincial capital on Monday.", "AFG", None, None),
-])
-def test_the_country_from_demonyms_and_the_unnamed_capital(tagger, sentence, country, admin1, location):
-    e = tagger.tag(sentence, PUBLISHED, snippet=True)[0]
-    assert (e.country, e.admin1, e.location) == (country, admin1, location)
-
-
-@pytest.mark.parametrize(("sentence", "country", "admin1", "location"), [
-    ("Speaking in Baghdad, the minister said five soldiers were killed in Mosul on Monday.", "IRQ", "Nineveh",
-     "Mosul"),
-    ("A report released Tuesday in the Rwandan capital alleged that soldiers killed 40 villagers in Rwanda.",
-     "RWA", None, None),
-    # the only place named stays the place
-    ("Speaking in Kabul, police said gunmen killed two guards on Monday.", "AFG", "Kabul", "Kabul"),
-])
-def test_where_it_was_said_is_not_where_it_happened(tagger, sentence, country, admin1, location):
-    e = tagger.tag(sentence, PUBLISHED, snippet=True)[0]
-    assert (e.country, e.admin1, e.location) == (country, admin1, location)
 
 
 def test_a_far_landmark_gives_way_to_a_region_the_sentence_names(tagger):
