@@ -94,6 +94,10 @@ def _governor(words: Sequence[str]) -> tuple[str, str]:
             continue
         return word, words[i - 1] if i > 0 else ""
     return "", ""
+# institutions named after the place they stand in: "Kolkata Police", "Dhaka University" are in
+# Kolkata and Dhaka (not "Houston Rockets" or "Texas Rangers": teams play away)
+_SITED_AFTER = {"police", "university", "college", "hospital", "airport", "prison", "jail"}
+_SITED_NEXT = re.compile(r" (?:Police|University|College|Hospital|Airport|Prison|Jail)\b")
 # a capitalised word before a GeoNames match that makes it a person ("President Kabila")
 _TITLES = {
     "mr", "mrs", "ms", "miss", "dr", "sir", "lord", "lady", "president", "minister", "premier",
@@ -647,12 +651,7 @@ class Gazetteer:
                 elif key in first_keys or (more_keys and any(key in k for k in more_keys)):
                     # most capitalised words are some village's name somewhere: a small place
                     # with no cue before or after it can never be accepted, so skip it early
-                    big = self._big_cache.get(key)
-                    if big is None:
-                        big = self._big_cache[key] = any(
-                            p.kind in ("country", "admin1") or p.population >= LARGE_CITY_POPULATION
-                            for p, _, _ in self._candidates_of(key))
-                    if big or _has_cue(folded, start, end):
+                    if self._is_big(key) or _has_cue(folded, start, end):
                         spans.append(self._span(text, folded, start, end, key))
                 if key not in prefixes and len(key) > 1:  # single letters may be initials ("U.S.")
                     break
@@ -678,6 +677,8 @@ class Gazetteer:
         package: list[_Candidate] = []
         if self._table_keys and (key in self._table_keys[0] or any(key in k for k in self._table_keys[1:])):
             glued = _is_glued(text, folded, start, end, previous)
+            if not glued and _SITED_NEXT.match(text, end) and not self._is_big(key):
+                glued = True  # "Cumhuriyet University" is no village: only big places lend names
             if glued and previous.endswith(("'s", "’s")) and canonical_key(previous[:-2]) in self._curated:
                 glued = False  # "South Sudan's Unity State", "Syria's Idlib": the container, not a name
             if not glued and key not in self.not_places:
@@ -696,6 +697,15 @@ class Gazetteer:
                 weak = self._weak_cache[key] = self._is_weak(key)
             span.weak = weak
         return span
+
+    def _is_big(self, key: str) -> bool:
+        """A country, a region or a large city among the GeoNames readings of a key (cached)."""
+        big = self._big_cache.get(key)
+        if big is None:
+            big = self._big_cache[key] = any(
+                p.kind in ("country", "admin1") or p.population >= LARGE_CITY_POPULATION
+                for p, _, _ in self._candidates_of(key))
+        return big
 
     def _candidates_of(self, key: str) -> tuple[_Candidate, ...]:
         """GeoNames candidates of a key with what acceptance needs of their names (cached)."""
@@ -934,7 +944,7 @@ def _in_longer_name(text: str, start: int, end: int, previous: str, after: bool 
         return False
     next_word = re.match(r" ([A-Z][\w-]*)", text[end:end + 30])
     # "retook Ramadi Sunday", "in Gaza City": a date or a feature word, not a surname
-    return bool(next_word) and fold(next_word.group(1)) not in _FEATURE_SUFFIXES | CALENDAR_WORDS
+    return bool(next_word) and fold(next_word.group(1)) not in _FEATURE_SUFFIXES | CALENDAR_WORDS | _SITED_AFTER
 
 
 # ---------------------------------------------------------------------------- loading

@@ -233,6 +233,12 @@ def test_the_place_where_it_happened_in_ordinary_sentences(tagger, sentence, loc
     ("Gunmen attacked soldiers of the Southwest state of Somalia with a grenade, killing two.", "SOM", None, None),
     # a provincial capital is not the national one
     ("Gunmen killed two Afghan policemen in the provincial capital on Monday.", "AFG", None, None),
+    # an institution named after a big place stands in it; not after a village's name
+    ("Kolkata Police arrested ten people and seized fake notes on Monday.", "IND", "West Bengal", "Kolkata"),
+    ("Students clashed with police at Dhaka University on Monday, injuring 20.", "BGD", "Dhaka", "Dhaka"),
+    # (not Cumhuriyet, a village in Izmir; "Sivas" alone reads as its province)
+    ("Police stopped a demonstration by students at Cumhuriyet University in Sivas on Monday.", "TUR", "Sivas",
+     None),
     # where something was said is not where it happened
     ("Speaking in Baghdad, the minister said five soldiers were killed in Mosul on Monday.", "IRQ", "Nineveh",
      "Mosul"),
