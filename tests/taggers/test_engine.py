@@ -246,6 +246,17 @@ def test_the_place_where_it_happened_in_ordinary_sentences(tagger, sentence, loc
      "RWA", None, None),
     # the only place named stays the place
     ("Speaking in Kabul, police said gunmen killed two guards on Monday.", "AFG", "Kabul", "Kabul"),
+    # an event across a country has no one region, whatever the dateline says
+    ("NEW DELHI (AP) - Thousands of farmers protested across India on Friday against new farm laws.", "IND",
+     None, None),
+    ("NEW DELHI (AP) - Thousands of farmers protested on Friday against new farm laws.", "IND", "Delhi",
+     "New Delhi"),
+    # ... but "amid nationwide protests" is the backdrop of this one
+    ("PARIS (AP) - The unrest was one of several rallies marred by violence amid nationwide protests on "
+     "Thursday.", "FRA", "Île-de-France", "Paris"),
+    # the capital, not the state of the same name
+    ("Thousands of protesters rallied in Washington on Monday, blocking streets near the Capitol.", "USA",
+     "District of Columbia", "Washington"),
 ])
 def test_the_place_one_sentence_gives_its_event(tagger, sentence, country, admin1, location):
     e = tagger.tag(sentence, PUBLISHED, snippet=True)[0]

