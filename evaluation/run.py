@@ -136,7 +136,8 @@ _ARTICLE_SETS = ("zyte", "naeb", "fundus")
 # a blind figure), reported on their own: (result key, batch number, report label)
 _LATER_BATCHES = (("unseen_batch2", 2, "batch 2 (htmldate pages)"),
                   ("unseen_batch3", 3, "batch 3 (CASE 2021 snippets)"),
-                  ("unseen_batch4", 4, "batch 4 (CASE 2021 snippets, a second draw)"))
+                  ("unseen_batch4", 4, "batch 4 (CASE 2021 snippets, a second draw)"),
+                  ("unseen_batch5", 5, "batch 5 (CASE 2021 snippets, a third draw)"))
 
 
 def _extracted_items(shared_root: Path, keys: set[str]) -> dict[str, _Item]:
