@@ -103,6 +103,15 @@ _NATIONWIDE = re.compile(
     r"|across (?:the )?[A-Z][\w-]+(?: [A-Z][\w-]+)*"
     r"|(?:a number of|several|many|dozens of|multiple|various) (?:cities|towns|provinces|regions|states))\b")
 
+# "pushed into Eastern areas of Arsal", "in the Northern province of Aleppo": a direction word
+# that GeoNames has as some country's region does not outrank the town
+_GENERIC_LEAD = re.compile(
+    r"(?:North|South|East|West|Northern|Southern|Eastern|Western|Central|Centre|Center|Upper|Lower|Far|"
+    r"Coast|Coastal|Capital)\b", re.IGNORECASE)
+# a clause about an earlier event, after the trigger: its places are not this event's
+_EARLIER_EVENT = re.compile(
+    r"\b(?:(?:\d+|a|an|one|two|three|four|five|six|several|few|just|only)\s+)?"
+    r"(?:days|weeks|months|years|hours|day|week|month|year)\s+(?:after|since)\b")
 # "one of several rallies ... amid nationwide protests": the backdrop, not the event's extent
 _BACKDROP_BEFORE = re.compile(r"\b(?:(?:amid|amidst|during|after|following|despite)(?: [a-z-]+){0,2}|as) $")
 
@@ -276,7 +285,15 @@ class Tagger:
         ]
         # "Omdurman radio said", "Beirut rejected", "Washington's move": a source or a government
         s_places = [p for p in s_places if not _names_a_source_or_government(p, text)]
+        # "..., days after the group's attack at a Dhaka cafe": the place of an earlier event
+        earlier = _EARLIER_EVENT.search(s_text, max(0, first.end - sentence.start))
+        earlier_places = [p for p in s_places if earlier and p.start >= sentence.start + earlier.start()]
+        s_places = [p for p in s_places if p not in earlier_places]
         place, near = self._resolve_place(s_places, article, sentence)
+        if place is not None and not s_places and place.admin1 in {
+                c.admin1 for p in earlier_places for c in p.candidates if c.admin1}:
+            # nor is the region the article takes from it
+            place = self.gazetteer.country_place(place.country)
         country = place.country if place else article.country
         dates = find_dates(s_text, published)
 
@@ -542,6 +559,14 @@ class Tagger:
         specific = [p for p in s_places if p.kind not in {"admin1", "country"}]
         regions = [p for p in s_places if p.kind == "admin1"]
         region_names = {c.admin1 for p in regions for c in p.candidates}
+        lead = next((p for p in s_places if p.strong and not p.reference), None)
+        if lead is not None and lead.kind == "admin1" and specific and not _GENERIC_LEAD.match(lead.surface):
+            # "52 demonstrators in Gaza were killed ... the embassy in Jerusalem": the region the
+            # event is first placed in, when the towns named after it lie outside it
+            inside = {(c.country, c.admin1) for c in lead.candidates}
+            if lead.start < specific[0].start and not any(
+                    (c.country, c.admin1) in inside for p in specific for c in p.candidates):
+                specific = []
         if specific:
             # "Baghdad's Karrada district": the possessive names the container, not the place
             inner = [

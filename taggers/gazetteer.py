@@ -117,6 +117,14 @@ _PRECISION_BY_KIND = {
 }
 # GeoNames places big enough to be meant without any context ("talks in Paris")
 LARGE_CITY_POPULATION = 100_000
+# units counted with the people of all their towns: never "large" (they need a cue and context)
+_AREA_KINDS = ("district", "subdistrict")
+
+
+def _is_large(place: Place) -> bool:
+    """A country, a region or a city of 100,000: may be meant with no context."""
+    return place.kind in ("country", "admin1") or (
+        place.kind not in _AREA_KINDS and place.population >= LARGE_CITY_POPULATION)
 # a GeoNames place after a preposition in an article that names no country at all
 LOCATIVE_MIN_POPULATION = 5_000
 _MAX_CANDIDATES = 8
@@ -535,6 +543,9 @@ class Gazetteer:
             named = [p for p, _, name in span.package if p.kind in ("country", "admin1") and span.folded == name]
             if named:
                 place = max(named, key=lambda p: p.population)
+                if any(p.kind not in ("country", "admin1", *_AREA_KINDS) and p.population > place.population
+                       and span.folded == name for p, _, name in span.package):
+                    continue  # "Portland" is the city in Oregon before Jamaica's Portland parish
                 context.add(place.country)
                 regions.add((place.country, place.admin1))
         kept: list[_Span] = []
@@ -703,8 +714,7 @@ class Gazetteer:
         big = self._big_cache.get(key)
         if big is None:
             big = self._big_cache[key] = any(
-                p.kind in ("country", "admin1") or p.population >= LARGE_CITY_POPULATION
-                for p, _, _ in self._candidates_of(key))
+                _is_large(p) for p, _, _ in self._candidates_of(key))
         return big
 
     def _candidates_of(self, key: str) -> tuple[_Candidate, ...]:
@@ -774,7 +784,7 @@ class Gazetteer:
         in_context = place.country in context
         cue = span.cue
         exact = span.folded == folded_name
-        big = place.kind in ("country", "admin1") or place.population >= LARGE_CITY_POPULATION
+        big = _is_large(place)
         if span.suffix in _DISTRICT_SUFFIXES and place.kind not in ("admin1", "district", "subdistrict", "region"):
             return False  # "Hennepin County" is not the village of Hennepin
         if span.weak:
@@ -783,8 +793,10 @@ class Gazetteer:
             return span.strong and in_context and primary
         if big:
             # outside the article's countries only the name itself, not a respelling of it
-            # ("Daman" in Kandahar is not "Dammam" in Saudi Arabia)
-            return exact or (in_context and (primary or cue))
+            # ("Daman" in Kandahar is not "Dammam" in Saudi Arabia); a region by another of its
+            # names when the writer says it is a region ("Donetsk Region" is Donetska oblast)
+            region_named = place.kind == "admin1" and span.suffix in _REGION_SUFFIXES
+            return exact or region_named or (in_context and (primary or cue))
         if not cue or span.possessive:
             return False
         if in_context:
@@ -796,9 +808,13 @@ class Gazetteer:
         """Best GeoNames candidate first: in a region the article names, in a country it
         names, its main name, then the most prominent."""
         place, primary, _ = candidate
-        prominence = (2 if place.kind in ("country", "admin1") or place.population >= 1_000_000
-                      else 1 if place.population >= LARGE_CITY_POPULATION else 0)
-        score = (2 * ((place.country, place.admin1) in regions) + (place.country in context)
+        # a small country's region (Jamaica's Portland parish) is not more prominent than a big
+        # city (Portland, Oregon); a district never is, even with the people of all its towns
+        population = 0 if place.kind in _AREA_KINDS else place.population
+        prominence = (2 if place.kind == "country" or population >= 1_000_000
+                      else 1 if population >= LARGE_CITY_POPULATION else 0)
+        # the article's countries count for more than fame ("Portland parish in Jamaica")
+        score = (2 * ((place.country, place.admin1) in regions) + 2 * (place.country in context)
                  + primary + prominence)
         return -score, -place.population, place.geonames_id or 0
 
@@ -836,10 +852,13 @@ class Gazetteer:
         capital of that name ("in Washington" is the capital, not the state)."""
         if suffix in _REGION_SUFFIXES:
             return sorted(candidates, key=lambda p: p.kind != "admin1")
-        towns = {(p.country, p.admin1) for p in candidates if p.kind != "admin1" and canonical_key(p.name) == key}
-        capitals = {p.country for p in candidates if p.kind != "admin1" and p == self.capital_place(p.country)}
-        return sorted(candidates, key=lambda p: p.kind == "admin1" and (
-            (p.country, p.admin1) in towns or p.country in capitals))
+        areas = ("admin1", *_AREA_KINDS)
+        towns = {(p.country, p.admin1) for p in candidates if p.kind not in areas and canonical_key(p.name) == key}
+        capitals = {p.country for p in candidates if p.kind not in areas and p == self.capital_place(p.country)}
+        if suffix in _DISTRICT_SUFFIXES:
+            towns = set()  # "Bannu district" is the district
+        return sorted(candidates, key=lambda p: p.kind in areas and (
+            (p.country, p.admin1) in towns or (p.kind == "admin1" and p.country in capitals)))
 
     @staticmethod
     def _extend_suffix(folded: str, end: int) -> int:

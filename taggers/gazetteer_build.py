@@ -28,8 +28,8 @@ bytes) of UTF-8 text members, LF-separated, read by ``taggers.gazetteer.read_com
     admin1.tsv     GeoNames admin1 code ("IQ.18") TAB ISO 3166-2 TAB name TAB variants(|)
     places.tsv     geonameid TAB name TAB kind TAB iso2 TAB admin1 code TAB admin2 TAB lat TAB lon TAB
                    population; country rows first, then admin1 rows, then places and districts by
-                   geonameid. A district is coded to its most populous place, with population 0
-                   so that it is never a "large place" and yields to a town of the same name
+                   geonameid. A district is coded to its most populous place, with the people of
+                   all its places (never a "large place": see taggers.gazetteer._is_large)
     keys1.txt      canonical name keys that denote one place, sorted; rows1.txt: its row number
     keys2.txt      keys that denote several places; rows2.txt: comma-separated row numbers
     prefixes.txt   proper word prefixes of multi-word keys (where a span may still grow)
@@ -276,10 +276,13 @@ def compile_gazetteer(inputs: BuildInputs) -> dict[str, str]:
 
 def _district_rows(districts: Iterable[District], cities: Iterable[City]) -> list[tuple[int, str, set[str]]]:
     """(geonameid, row, names) of each district that holds a listed place; its coordinates are
-    its most populous place's (as ACLED codes a district to its main town). Districts without
-    one are left out: a place with no coordinates cannot be mapped."""
+    its most populous place's (as ACLED codes a district to its main town), its population the
+    sum of its places'. Districts without one are left out: a place with no coordinates cannot
+    be mapped."""
     seats: dict[str, City] = {}
+    people: dict[str, int] = defaultdict(int)
     for city in cities:
+        people[city.admin2_code] += city.population
         best = seats.get(city.admin2_code)
         if city.admin2_code and (best is None or (city.population, -city.geonames_id) >
                                  (best.population, -best.geonames_id)):
@@ -295,7 +298,7 @@ def _district_rows(districts: Iterable[District], cities: Iterable[City]) -> lis
         iso2, admin1_code = district.code.split(".")[:2]
         rows.append((district.geonames_id, _place_row(
             district.geonames_id, name, "district", iso2, admin1_code, name,
-            seat.latitude, seat.longitude, 0), names))
+            seat.latitude, seat.longitude, people[district.code]), names))
     return rows
 
 

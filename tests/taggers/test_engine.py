@@ -257,6 +257,25 @@ def test_the_place_where_it_happened_in_ordinary_sentences(tagger, sentence, loc
     # the capital, not the state of the same name
     ("Thousands of protesters rallied in Washington on Monday, blocking streets near the Capitol.", "USA",
      "District of Columbia", "Washington"),
+    # a big city before a small country's region of the same name; the region where it is meant
+    ("Dueling demonstrations in Portland turned violent near a county building on Saturday.", "USA", "Oregon",
+     "Portland"),
+    # the place of an earlier event the sentence recalls is not this one's, nor is its region
+    ("Police came under a grenade attack while raiding a hideout, days after the group's attack at a Dhaka "
+     "cafe killed 22.", "BGD", None, None),
+    ("Police came under a grenade attack while raiding a hideout in Rajshahi, days after the group's attack "
+     "at a Dhaka cafe killed 22.", "BGD", "Rajshahi", "Rajshahi"),
+    # the region the event is placed in first, when the town named later lies outside it
+    ("At least 52 demonstrators in Gaza were killed by Israeli forces as the United States opened its "
+     "embassy in Jerusalem.", "PSE", "Gaza Strip", None),
+    # ... but not a direction word that is some country's region name
+    ("Hezbollah fighters pushed deep into Eastern areas of Arsal and retook border crossings, killing 12.",
+     "LBN", "Baalbek-Hermel", "Arsal"),
+    # a district named in a text that names no country, like a town
+    ("Two women were raped in Saptari district on Sunday, police said.", "NPL", "Madhesh", "Saptari"),
+    # a region by another of its names when the writer says it is a region
+    ("Police seized landmines and grenades from a militant cache in Donetsk Region on Monday.", "UKR",
+     "Donetska oblast", None),
 ])
 def test_the_place_one_sentence_gives_its_event(tagger, sentence, country, admin1, location):
     e = tagger.tag(sentence, PUBLISHED, snippet=True)[0]

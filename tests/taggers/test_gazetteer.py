@@ -319,6 +319,13 @@ def test_a_foreign_word_spelled_like_a_listed_variant_needs_a_preposition(gazett
     assert [m.surface for m in gazetteer.find("Fighting near Gara killed two.")] == ["Gara"]
 
 
+def test_the_article_country_outranks_fame(gazetteer):
+    alone = gazetteer.find("Protesters marched in Portland on Saturday.")[0].candidates[0]
+    in_jamaica = gazetteer.find("Floods hit Portland parish in Jamaica.")[0].candidates[0]
+    assert (alone.country, alone.kind) == ("USA", "city")
+    assert (in_jamaica.country, in_jamaica.kind) == ("JAM", "admin1")
+
+
 @pytest.mark.parametrize(("sentence", "surface", "admin1"), [
     # GeoNames files Ghormach under Badghis; the text puts it in Faryab: the region stands
     ("Militants took the base in Ghormach district of volatile Faryab province.", "Faryab province", "Faryab"),
